@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The rtc-relay command. It runs the compiled relay from dist/ and serves the kit bundle at /dist/.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const cli = new URL('../dist/lib/server/cli.js', import.meta.url);
+if (!existsSync(fileURLToPath(cli))) {
+  console.error('rtc-relay: dist/ is missing; run `npm run build` in the rtc-kit folder first.');
+  process.exit(1);
+}
+const { main } = await import(cli.href);
+const result = await main(process.argv.slice(2), process.env, {
+  kitDir: fileURLToPath(new URL('../dist/', import.meta.url)),
+});
+if (typeof result === 'number') process.exitCode = result;

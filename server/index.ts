@@ -1,0 +1,13 @@
+/**
+ * `rtc-relay` as a library: embed the relay in your own Node process.
+ *
+ * @example
+ * import { Relay } from 'rtc-kit/relay';
+ * const relay = new Relay({ port: 8787 });
+ * await relay.listen();
+ *
+ * @module
+ */
+export { Relay, SIGNAL_PATH, type RelayHealth } from './relay.js';
+export { DEFAULT_OPTIONS, OPTION_SPECS, RelayOptionsError, resolveOptions, type RelayOptions } from './options.js';
+export { TokenBucket } from './rate-limit.js';

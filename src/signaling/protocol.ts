@@ -1,0 +1,241 @@
+/**
+ * rtc-kit signaling wire protocol, version 1.
+ *
+ * One definition of every message, used by the browser client and by `rtc-relay`.
+ * Frames are JSON text; see docs/protocol.md for the prose version.
+ *
+ * @module
+ */
+
+/** Protocol version spoken by this build. */
+export const PROTOCOL_VERSION = 1;
+
+/** Room names: 1–64 characters of `[A-Za-z0-9_.-]`. */
+export const ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Largest `meta` object, in bytes of its JSON encoding. */
+export const MAX_META_BYTES = 1024;
+
+/** Any JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Free-form JSON object a peer publishes about itself when joining (a display name, say). */
+export type PeerMeta = { [key: string]: Json };
+
+/** A peer as other members of its room see it. */
+export interface PeerInfo {
+  /** Server-assigned, unguessable peer id. */
+  id: string;
+  /** What the peer sent as `meta` when joining (`{}` when it sent none). */
+  meta: PeerMeta;
+}
+
+/** Join a room. One connection is one peer in at most one room. */
+export interface JoinMessage {
+  type: 'join';
+  room: string;
+  meta?: PeerMeta;
+}
+
+/** Send opaque JSON (SDP, ICE candidates, app data) to one peer of the sender's room. */
+export interface SignalMessage {
+  type: 'signal';
+  to: string;
+  data: Json;
+}
+
+/** Leave the current room; the connection stays open and may join again. */
+export interface LeaveMessage {
+  type: 'leave';
+}
+
+/** Application-level liveness check, answered with `pong`. */
+export interface PingMessage {
+  type: 'ping';
+}
+
+/** Every message a client may send. */
+export type ClientMessage = JoinMessage | SignalMessage | LeaveMessage | PingMessage;
+
+/** Sent once a join succeeds. */
+export interface WelcomeMessage {
+  type: 'welcome';
+  /** The id the server gave this connection. */
+  peer: string;
+  room: string;
+  /** Everyone already in the room, oldest first. */
+  peers: PeerInfo[];
+  /** ICE servers from the relay's configuration (empty unless configured). */
+  iceServers: RTCIceServerConfig[];
+}
+
+/** Another peer joined the room. */
+export interface PeerJoinedMessage {
+  type: 'peer-joined';
+  peer: PeerInfo;
+}
+
+/** A peer left the room: it sent `leave`, closed, or stopped answering heartbeats. */
+export interface PeerLeftMessage {
+  type: 'peer-left';
+  peer: string;
+}
+
+/** A signal from another peer. `from` is always set by the server. */
+export interface SignalFromMessage {
+  type: 'signal';
+  from: string;
+  data: Json;
+}
+
+/** Answer to `ping`. */
+export interface PongMessage {
+  type: 'pong';
+}
+
+/** Something the client sent was refused. The connection stays usable. */
+export interface ErrorMessage {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+}
+
+/** Every message the server may send. */
+export type ServerMessage =
+  | WelcomeMessage
+  | PeerJoinedMessage
+  | PeerLeftMessage
+  | SignalFromMessage
+  | PongMessage
+  | ErrorMessage;
+
+/** The shape of an ICE server entry, as in `RTCIceServer`, without depending on DOM types. */
+export interface RTCIceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/**
+ * Every error code the relay sends, with what it means. The one place they are listed.
+ */
+export const ERROR_CODES = {
+  'bad-message': 'The frame is not a valid message: not JSON, binary, or a field has the wrong type.',
+  'unknown-type': 'The message type is not one the protocol defines.',
+  'not-joined': 'The message needs a room, and the connection has not joined one.',
+  'already-joined': 'The connection is already in a room; send leave first.',
+  'unknown-peer': 'No peer with that id is in the sender’s room.',
+  'room-full': 'The room already holds the maximum number of peers.',
+  'rate-limited': 'Too many messages; this one was dropped.',
+} as const;
+
+/** A code from {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** WebSocket close codes the relay uses. */
+export const CLOSE_CODES = {
+  /** The relay is shutting down. */
+  goingAway: 1001,
+  /** The client kept sending after being rate-limited. */
+  policyViolation: 1008,
+  /** A frame exceeded the relay's size limit. */
+  messageTooBig: 1009,
+} as const;
+
+/** The result of {@link parseClientMessage}: the message, or the error to send back. */
+export type ParseResult<T> = { ok: true; message: T } | { ok: false; code: ErrorCode; message: string };
+
+const fail = (code: ErrorCode, message: string): { ok: false; code: ErrorCode; message: string } => ({
+  ok: false,
+  code,
+  message,
+});
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Parses and validates one text frame from a client. Never throws.
+ *
+ * @example
+ * const result = parseClientMessage('{"type":"join","room":"standup"}');
+ * if (result.ok) console.log(result.message.type); // 'join'
+ * else console.log(result.code); // e.g. 'bad-message'
+ */
+export function parseClientMessage(text: string): ParseResult<ClientMessage> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('bad-message', 'Frame is not valid JSON.');
+  }
+  if (!isObject(value)) return fail('bad-message', 'A message must be a JSON object.');
+  if (typeof value.type !== 'string') return fail('bad-message', 'A message needs a string "type".');
+  switch (value.type) {
+    case 'join':
+      return validateJoin(value);
+    case 'signal':
+      if (typeof value.to !== 'string' || value.to.length === 0 || value.to.length > 64)
+        return fail('bad-message', 'signal needs "to": a peer id string.');
+      if (!('data' in value)) return fail('bad-message', 'signal needs "data".');
+      return { ok: true, message: { type: 'signal', to: value.to, data: value.data as Json } };
+    case 'leave':
+      return { ok: true, message: { type: 'leave' } };
+    case 'ping':
+      return { ok: true, message: { type: 'ping' } };
+    default:
+      return fail('unknown-type', `Unknown message type "${value.type.slice(0, 32)}".`);
+  }
+}
+
+function validateJoin(value: Record<string, unknown>): ParseResult<JoinMessage> {
+  const { room, meta } = value;
+  if (typeof room !== 'string' || !ROOM_PATTERN.test(room))
+    return fail('bad-message', 'join needs "room": 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-".');
+  if (meta === undefined) return { ok: true, message: { type: 'join', room } };
+  if (!isObject(meta)) return fail('bad-message', 'join "meta" must be a JSON object.');
+  if (new TextEncoder().encode(JSON.stringify(meta)).length > MAX_META_BYTES)
+    return fail('bad-message', `join "meta" must be at most ${MAX_META_BYTES} bytes of JSON.`);
+  return { ok: true, message: { type: 'join', room, meta: meta as PeerMeta } };
+}
+
+/**
+ * Parses one text frame from the server. Never throws; returns `undefined` for anything that is not a
+ * well-formed server message, so a client can ignore it.
+ *
+ * @example
+ * socket.onmessage = (e) => {
+ *   const message = parseServerMessage(e.data);
+ *   if (message?.type === 'welcome') console.log('I am', message.peer);
+ * };
+ */
+export function parseServerMessage(text: unknown): ServerMessage | undefined {
+  if (typeof text !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value)) return undefined;
+  switch (value.type) {
+    case 'welcome':
+      return typeof value.peer === 'string' && typeof value.room === 'string' && Array.isArray(value.peers)
+        ? (value as unknown as WelcomeMessage)
+        : undefined;
+    case 'peer-joined':
+      return isObject(value.peer) && typeof value.peer.id === 'string'
+        ? (value as unknown as PeerJoinedMessage)
+        : undefined;
+    case 'peer-left':
+      return typeof value.peer === 'string' ? (value as unknown as PeerLeftMessage) : undefined;
+    case 'signal':
+      return typeof value.from === 'string' && 'data' in value ? (value as unknown as SignalFromMessage) : undefined;
+    case 'pong':
+      return { type: 'pong' };
+    case 'error':
+      return typeof value.code === 'string' ? (value as unknown as ErrorMessage) : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { Relay, type RelayOptions } from '../../server/index.js';
+import { parseServerMessage, type ServerMessage, type WelcomeMessage } from '../../src/signaling/protocol.js';
+
+/** Starts a silent relay on a free port. */
+export async function startRelay(options: Partial<RelayOptions> = {}): Promise<{
+  relay: Relay;
+  url: string;
+  http: string;
+}> {
+  const relay = new Relay({ port: 0, logLevel: 'silent', ...options });
+  const { port } = await relay.listen();
+  return { relay, url: `ws://127.0.0.1:${port}/signal`, http: `http://127.0.0.1:${port}` };
+}
+
+type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+/**
+ * A real `ws` client that queues every server message, so a test can await them in order. Waits are bounded
+ * only as a safety net: a test never sleeps, it waits for the message it expects.
+ */
+export class TestClient {
+  readonly ws: WebSocket;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  id = '';
+  readonly #queue: ServerMessage[] = [];
+  #waiter?: () => void;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('error', () => {});
+    ws.on('message', (data) => {
+      const message = parseServerMessage(data.toString());
+      if (!message) throw new Error(`relay sent a malformed frame: ${data.toString()}`);
+      this.#queue.push(message);
+      this.#waiter?.();
+    });
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+  }
+
+  static async connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, options);
+    const client = new TestClient(ws);
+    await once(ws, 'open');
+    return client;
+  }
+
+  /** Connects and joins `room`; resolves with the welcome. */
+  static async join(url: string, room: string, meta?: Record<string, string>): Promise<[TestClient, WelcomeMessage]> {
+    const client = await TestClient.connect(url);
+    return [client, await client.join(room, meta)];
+  }
+
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  async join(room: string, meta?: Record<string, string>): Promise<WelcomeMessage> {
+    this.send(meta ? { type: 'join', room, meta } : { type: 'join', room });
+    const welcome = await this.expect('welcome');
+    this.id = welcome.peer;
+    return welcome;
+  }
+
+  /** The next message, whatever its type. */
+  async next(timeout = 5000): Promise<ServerMessage> {
+    const deadline = Date.now() + timeout;
+    while (this.#queue.length === 0) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error('timed out waiting for a message from the relay');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.#waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#waiter = undefined;
+    }
+    return this.#queue.shift()!;
+  }
+
+  /** The next message, which must be of `type`. */
+  async expect<T extends ServerMessage['type']>(type: T): Promise<MessageOf<T>> {
+    const message = await this.next();
+    if (message.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(message)}`);
+    return message as MessageOf<T>;
+  }
+
+  /** Round-trips a ping: proves the connection is still usable and that nothing else is queued before it. */
+  async roundTrip(): Promise<void> {
+    this.send({ type: 'ping' });
+    await this.expect('pong');
+  }
+
+  /** Messages received and not yet read. */
+  get pending(): readonly ServerMessage[] {
+    return this.#queue;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
