@@ -230,7 +230,11 @@ export class Relay {
       return this.#error(connection, 'already-joined', `Already in room "${connection.room.name}"; send leave first.`);
     let room = this.#rooms.get(message.room);
     if (room && room.members.size >= this.options.maxPeersPerRoom)
-      return this.#error(connection, 'room-full', `Room "${message.room}" is full (${this.options.maxPeersPerRoom} peers).`);
+      return this.#error(
+        connection,
+        'room-full',
+        `Room "${message.room}" is full (${this.options.maxPeersPerRoom} peers).`,
+      );
     if (!room) {
       room = { name: message.room, members: new Map() };
       this.#rooms.set(room.name, room);
@@ -247,7 +251,10 @@ export class Relay {
       iceServers: this.options.iceServers,
     });
     this.#broadcast(room, connection, { type: 'peer-joined', peer: { id: connection.id, meta: connection.meta } });
-    this.#log.info({ peer: connection.id, room: room.name, address: connection.address, peers: room.members.size }, 'join');
+    this.#log.info(
+      { peer: connection.id, room: room.name, address: connection.address, peers: room.members.size },
+      'join',
+    );
   }
 
   #signal(connection: Connection, message: SignalMessage): void {

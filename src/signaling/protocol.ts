@@ -102,12 +102,7 @@ export interface ErrorMessage {
 
 /** Every message the server may send. */
 export type ServerMessage =
-  | WelcomeMessage
-  | PeerJoinedMessage
-  | PeerLeftMessage
-  | SignalFromMessage
-  | PongMessage
-  | ErrorMessage;
+  WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalFromMessage | PongMessage | ErrorMessage;
 
 /** The shape of an ICE server entry, as in `RTCIceServer`, without depending on DOM types. */
 export interface RTCIceServerConfig {

@@ -38,7 +38,8 @@ describe('#scale', () => {
         for (let n = 0; n < PER_CLIENT; n++) {
           const j = (i + 1 + ((n * 7) % (PER_ROOM - 1))) % PER_ROOM;
           const receiver = members[j]!;
-          sender.send({ type: 'signal', to: receiver.id, data: { r, from: i, to: j, seq: seq[j]++ } });
+          sender.send({ type: 'signal', to: receiver.id, data: { r, from: i, to: j, seq: seq[j] } });
+          seq[j] = seq[j]! + 1;
           expected.set(receiver, (expected.get(receiver) ?? 0) + 1);
         }
       }

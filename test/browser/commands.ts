@@ -1,0 +1,22 @@
+import { executeServerCommand } from '@web/test-runner-commands';
+
+/** The WebSocket URL of the rtc-relay started for this test run. */
+export function relayUrl(): Promise<string> {
+  return executeServerCommand<string, undefined>('relay-url');
+}
+
+/**
+ * Sends one Chrome DevTools Protocol command on this test's own page.
+ *
+ * @example
+ * await cdp('Network.enable');
+ * await cdp('Network.emulateNetworkConditions', { offline: false, latency: 150, downloadThroughput: 37_500, uploadThroughput: 37_500, packetLoss: 5 });
+ */
+export function cdp<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  return executeServerCommand<T, { method: string; params: Record<string, unknown> }>('cdp', { method, params });
+}
+
+/** A room name no other test uses. */
+export function uniqueRoom(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
