@@ -1,8 +1,12 @@
 /**
  * rtc-kit: drop-in web components and an XState connection engine for real-time calls.
  *
- * Importing this module registers every element.
- *
  * @module
  */
 export * from './signaling/index.js';
+export { Call, callStateOf, createCall, type CallEventMap, type CallState, type CreateCallOptions } from './call.js';
+export { callMachine, SESSION_META_KEY, type CallInput, type CallPeer } from './machines/call.machine.js';
+export { signalingMachine, backoffDelay, type SignalingInput } from './machines/signaling.machine.js';
+export { peerMachine, type PeerInput } from './machines/peer.machine.js';
+export { iceMachine, type CandidatePair } from './machines/ice.machine.js';
+export { mediaMachine } from './machines/media.machine.js';

@@ -5,6 +5,16 @@ export function relayUrl(): Promise<string> {
   return executeServerCommand<string, undefined>('relay-url');
 }
 
+/** Closes the test relay: every socket drops, as when a relay process dies. */
+export function stopRelay(): Promise<boolean> {
+  return executeServerCommand<boolean, undefined>('relay-stop');
+}
+
+/** Starts the test relay again on the same port, with no memory of the rooms. */
+export function startRelay(): Promise<string> {
+  return executeServerCommand<string, undefined>('relay-start');
+}
+
 /**
  * Sends one Chrome DevTools Protocol command on this test's own page.
  *

@@ -1,0 +1,137 @@
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { callMachine, type CallEmitted, type CallInput, type CallPeer } from './machines/call.machine.js';
+
+/** The call's lifecycle, flattened to one word. */
+export type CallState = 'idle' | 'joining' | 'waiting' | 'in-call' | 'reconnecting' | 'leaving' | 'ended' | 'failed';
+
+/** Options of {@link createCall}. */
+export interface CreateCallOptions extends CallInput {
+  /** An XState inspector (`@statelyai/inspect`'s `inspect`, or your own) receiving every actor's events. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/** The events a {@link Call} fires, by name. */
+export interface CallEventMap {
+  state: { type: 'state'; state: CallState };
+  'peer-joined': Extract<CallEmitted, { type: 'peer-joined' }>;
+  'peer-left': Extract<CallEmitted, { type: 'peer-left' }>;
+  'peer-connected': Extract<CallEmitted, { type: 'peer-connected' }>;
+  track: Extract<CallEmitted, { type: 'track' }>;
+  error: Extract<CallEmitted, { type: 'error' }>;
+}
+
+/** Reads the one-word state from a call snapshot. */
+export function callStateOf(snapshot: { value: unknown }): CallState {
+  const value = snapshot.value;
+  if (typeof value === 'string') return value as CallState;
+  const room = (value as { room?: string }).room;
+  return (room ?? 'joining') as CallState;
+}
+
+/**
+ * A call: the running call actor, with methods and typed events for apps that do not use the elements.
+ */
+export class Call {
+  /** The call actor: inspect it, or subscribe to its snapshots. */
+  readonly actor: Actor<typeof callMachine>;
+  readonly #stateListeners = new Set<(event: CallEventMap['state']) => void>();
+  #state: CallState = 'idle';
+
+  constructor(options: CreateCallOptions) {
+    const { inspect, ...input } = options;
+    this.actor = createActor(callMachine, { input, inspect });
+    this.actor.subscribe((snapshot) => {
+      const state = callStateOf(snapshot);
+      if (state === this.#state) return;
+      this.#state = state;
+      for (const listener of this.#stateListeners) listener({ type: 'state', state });
+    });
+    this.actor.start();
+  }
+
+  /** The call's lifecycle state. */
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /** The remote participants. */
+  get peers(): CallPeer[] {
+    return Object.values(this.actor.getSnapshot().context.peers);
+  }
+
+  /** Local camera and microphone, once acquired. */
+  get localStream(): MediaStream | undefined {
+    return this.actor.getSnapshot().context.localStream;
+  }
+
+  /** The RTCPeerConnection to one participant, for stats. */
+  connection(peer: string): RTCPeerConnection | undefined {
+    return this.actor.getSnapshot().context.peers[peer]?.ref.getSnapshot().context.pc;
+  }
+
+  /**
+   * Listens to one kind of event; returns the function that stops listening.
+   *
+   * @example
+   * const off = call.on('track', ({ peer, stream }) => (videos[peer].srcObject = stream));
+   */
+  on<K extends keyof CallEventMap>(type: K, listener: (event: CallEventMap[K]) => void): () => void {
+    if (type === 'state') {
+      const stateListener = listener as (event: CallEventMap['state']) => void;
+      this.#stateListeners.add(stateListener);
+      return () => this.#stateListeners.delete(stateListener);
+    }
+    const subscription = this.actor.on(type as Exclude<K, 'state'>, listener as never);
+    return () => subscription.unsubscribe();
+  }
+
+  /** Joins the room: connects to the relay and acquires media. */
+  join(): void {
+    this.actor.send({ type: 'call.join' });
+  }
+
+  /** Leaves the room, says goodbye to every peer, and releases camera and microphone. */
+  leave(): void {
+    this.actor.send({ type: 'call.leave' });
+  }
+
+  /** Mutes or unmutes the microphone, without renegotiation. */
+  setMuted(muted: boolean): void {
+    this.actor.send({ type: 'call.mute', muted });
+  }
+
+  /** Turns the camera on or off; off releases the camera, without renegotiation. */
+  setCamera(on: boolean): void {
+    this.actor.send({ type: 'call.camera', on });
+  }
+
+  /** Starts or stops sharing the screen in place of the camera. */
+  shareScreen(on = true): void {
+    this.actor.send({ type: 'call.screen', on });
+  }
+
+  /** Switches the camera or microphone to another device, keeping the call up. */
+  selectDevice(kind: 'audioinput' | 'videoinput', deviceId: string): void {
+    this.actor.send({ type: 'call.device', kind, deviceId });
+  }
+
+  /** Stops the call actor and everything it runs. */
+  dispose(): void {
+    this.actor.stop();
+  }
+}
+
+/**
+ * Creates a call. It starts idle: call `join()`.
+ *
+ * @example
+ * import { createCall } from 'rtc-kit';
+ *
+ * const call = createCall({ server: 'ws://localhost:8787/signal', room: 'standup', meta: { name: 'Ada' } });
+ * call.on('track', ({ peer, stream }) => attach(peer, stream));
+ * call.on('state', ({ state }) => console.log(state)); // joining, waiting, in-call…
+ * call.join();
+ */
+export function createCall(options: CreateCallOptions): Call {
+  return new Call(options);
+}

@@ -1,0 +1,471 @@
+import { assign, enqueueActions, fromCallback, setup, type ActorRefFrom, type EventObject } from 'xstate';
+import type { Json, PeerInfo, PeerMeta } from '../signaling/protocol.js';
+import { mediaMachine, type MediaInput } from './media.machine.js';
+import { peerMachine, type PeerInput, type PeerNotification } from './peer.machine.js';
+import { signalingMachine, type SignalingInput, type SignalingNotification } from './signaling.machine.js';
+
+/** The key in `meta` that carries a call's session id, so peers recognise each other across reconnects. */
+export const SESSION_META_KEY = 'session';
+
+/** Input of {@link callMachine}. */
+export interface CallInput {
+  /** WebSocket URL of the relay, e.g. `ws://localhost:8787/signal`. */
+  server: string;
+  room: string;
+  /** Shown to the other participants, e.g. `{ name: 'Ada' }`. */
+  meta?: PeerMeta;
+  /** Local media to send; `false` joins to watch and listen only. */
+  media?: false | Pick<MediaInput, 'audio' | 'video'>;
+  /** ICE servers used in addition to the ones the relay hands out. */
+  iceServers?: RTCIceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** This call's stable id; random by default. */
+  session?: string;
+  /** Tuning of the signaling actor (timeouts, backoff). */
+  signaling?: Partial<Pick<SignalingInput, 'reconnect' | 'pingInterval' | 'pongTimeout' | 'connectTimeout'>>;
+  /** Tuning of every peer actor (restart timings). */
+  peer?: Partial<Pick<PeerInput, 'maxRestarts' | 'disconnectedGrace' | 'restartTimeout' | 'connectTimeout'>>;
+  /** Ms a connected peer whose socket dropped is kept, waiting for it to rejoin, before it is removed. */
+  orphanGrace?: number;
+}
+
+/** One remote participant, as the call knows it. */
+export interface CallPeer {
+  /** Stable key: the remote call's session id. */
+  key: string;
+  /** Current relay id, for routing; changes when the remote reconnects. */
+  id: string;
+  meta: PeerMeta;
+  ref: ActorRefFrom<typeof peerMachine>;
+  /** Set when the remote said goodbye: its `peer-left` then removes it at once. */
+  bye?: boolean;
+  /** Set while the relay says it left but its connection still carries media. */
+  orphan?: boolean;
+  /** What the participant says of its own microphone and camera. */
+  media: MediaState;
+}
+
+/** A participant's microphone and camera, as it announces them to the others. */
+export interface MediaState {
+  muted: boolean;
+  camera: boolean;
+}
+
+export interface CallContext {
+  server: string;
+  room: string;
+  meta: PeerMeta;
+  session: string;
+  media: false | Pick<MediaInput, 'audio' | 'video'>;
+  /** ICE servers from the input, used in addition to the relay's. */
+  extraIceServers: RTCIceServer[];
+  /** What peer connections use: the relay's ICE servers, then the input's. */
+  iceServers: RTCIceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  signalingOptions: CallInput['signaling'];
+  peerOptions: CallInput['peer'];
+  orphanGrace: number;
+  /** This participant's relay id, from the latest welcome. */
+  self?: string;
+  peers: Record<string, CallPeer>;
+  localStream?: MediaStream;
+  /** This participant's microphone and camera, announced to every peer. */
+  localMedia: MediaState;
+  tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
+  error?: { code: string; message: string };
+}
+
+/** What the media actor tells the call. */
+export type MediaNotification =
+  | { type: 'media.track'; kind: 'audio' | 'video'; track: MediaStreamTrack | null; stream?: MediaStream }
+  | { type: 'media.error'; error: { name: string; message: string } };
+
+/** Events the call takes from its user. */
+export type CallCommand =
+  | { type: 'call.join' }
+  | { type: 'call.leave' }
+  | { type: 'call.mute'; muted: boolean }
+  | { type: 'call.camera'; on: boolean }
+  | { type: 'call.screen'; on: boolean }
+  | { type: 'call.device'; kind: 'audioinput' | 'videoinput'; deviceId: string };
+
+type OrphanExpired = { type: 'call.orphan.expired'; key: string };
+
+/** What the call emits, for the public API and the elements. */
+export type CallEmitted =
+  | { type: 'peer-joined'; peer: { key: string; id: string; meta: PeerMeta } }
+  | { type: 'peer-left'; peer: string }
+  | { type: 'peer-connected'; peer: string }
+  | { type: 'track'; peer: string; track: MediaStreamTrack; stream: MediaStream }
+  | { type: 'peer-media'; peer: string; media: MediaState }
+  | { type: 'error'; code: string; message: string };
+
+type Events = CallCommand | SignalingNotification | PeerNotification | MediaNotification | OrphanExpired;
+
+const keyOf = (info: PeerInfo): string => {
+  const session = info.meta[SESSION_META_KEY];
+  return typeof session === 'string' && session ? session : info.id;
+};
+
+const findById = (context: CallContext, id: string): CallPeer | undefined =>
+  Object.values(context.peers).find((peer) => peer.id === id);
+
+const randomSession = (): string => crypto.randomUUID();
+
+/**
+ * Forwards what the media actor emits to the call, as call events. The media machine stays unaware of who
+ * listens; the local stream is read after the media transition that announced the track has finished.
+ */
+export const mediaBridge = fromCallback<EventObject, { media: ActorRefFrom<typeof mediaMachine> }, MediaNotification>(
+  ({ input, sendBack }) => {
+    const { media } = input;
+    const track = media.on('track', ({ kind, track }) =>
+      queueMicrotask(() => sendBack({ type: 'media.track', kind, track, stream: media.getSnapshot().context.stream })),
+    );
+    const error = media.on('error', ({ error }) => sendBack({ type: 'media.error', error }));
+    return () => {
+      track.unsubscribe();
+      error.unsubscribe();
+    };
+  },
+);
+
+/**
+ * The call: joins a room through signaling, acquires media, and runs one peer actor per remote participant
+ * (a mesh).
+ *
+ * `idle → joining → waiting` (alone) `⇄ in-call`; `reconnecting` while signaling is lost (peer connections and
+ * media carry on); `leaving → ended`; `failed` when signaling gives up.
+ */
+export const callMachine = setup({
+  types: {
+    context: {} as CallContext,
+    input: {} as CallInput,
+    events: {} as Events,
+    emitted: {} as CallEmitted,
+  },
+  actors: { signaling: signalingMachine, peer: peerMachine, media: mediaMachine, mediaBridge },
+  actions: {
+    startSignaling: enqueueActions(({ context, enqueue, self }) => {
+      enqueue.spawnChild('signaling', {
+        id: 'signaling',
+        input: {
+          url: context.server,
+          room: context.room,
+          meta: { ...context.meta, [SESSION_META_KEY]: context.session },
+          parent: self,
+          ...context.signalingOptions,
+        },
+      });
+      enqueue.sendTo('signaling', { type: 'signaling.connect' });
+    }),
+    startMedia: enqueueActions(({ context, enqueue }) => {
+      const { media: input } = context;
+      if (!input) return;
+      enqueue.assign({
+        media: ({ spawn }) => {
+          spawn('mediaBridge', { id: 'media-bridge', input: { media: spawn('media', { id: 'media', input }) } });
+          return input;
+        },
+      });
+      enqueue.sendTo('media', { type: 'media.start' });
+    }),
+    toMedia: enqueueActions(({ context, enqueue }, event: { type: string; [key: string]: unknown }) => {
+      if (context.media) enqueue.sendTo('media', event as never);
+    }),
+    /** Adopts a welcome: our relay id and the relay's ICE servers may both have changed. */
+    welcome: assign(({ context, event }) =>
+      event.type === 'signaling.joined'
+        ? { self: event.peer, iceServers: [...event.iceServers, ...context.extraIceServers] }
+        : {},
+    ),
+    /**
+     * Adds participants: a key we already know is the same participant on a new relay id (it, or we,
+     * reconnected), so it keeps its connection; a new key gets a peer actor. The newcomer is the initiator.
+     */
+    addPeers: enqueueActions(
+      ({ context, enqueue, self }, { infos, initiator }: { infos: PeerInfo[]; initiator: boolean }) => {
+        for (const info of infos) {
+          const key = keyOf(info);
+          if (context.peers[key]) enqueue.cancel(`orphan:${key}`);
+          else enqueue.emit({ type: 'peer-joined', peer: { key, id: info.id, meta: info.meta } });
+        }
+        enqueue.assign({
+          peers: ({ context, spawn }) => {
+            const peers = { ...context.peers };
+            for (const info of infos) {
+              const key = keyOf(info);
+              const known = peers[key];
+              peers[key] = known
+                ? { ...known, id: info.id, meta: info.meta, orphan: false, bye: false }
+                : {
+                    key,
+                    id: info.id,
+                    meta: info.meta,
+                    media: { muted: false, camera: true },
+                    ref: spawn('peer', {
+                      id: `peer:${key}`,
+                      input: {
+                        key,
+                        polite: context.session < key,
+                        initiator,
+                        configuration: {
+                          iceServers: context.iceServers,
+                          iceTransportPolicy: context.iceTransportPolicy,
+                        },
+                        stream: context.localStream,
+                        tracks: context.tracks,
+                        parent: self,
+                        ...context.peerOptions,
+                      },
+                    }),
+                  };
+            }
+            return peers;
+          },
+        });
+      },
+    ),
+    removePeer: enqueueActions(({ context, enqueue }, { key }: { key: string | undefined }) => {
+      const peer = key === undefined ? undefined : context.peers[key];
+      if (!peer) return;
+      enqueue.cancel(`orphan:${peer.key}`);
+      enqueue.stopChild(peer.ref);
+      enqueue.assign({
+        peers: ({ context }) => Object.fromEntries(Object.entries(context.peers).filter(([k]) => k !== peer.key)),
+      });
+      enqueue.emit({ type: 'peer-left', peer: peer.key });
+    }),
+    /** The relay says it left, but media still flows: wait for it to come back under a new relay id. */
+    orphanPeer: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== 'signaling.peer-left') return;
+      const peer = findById(context, event.peer);
+      if (!peer) return;
+      enqueue.assign({ peers: { ...context.peers, [peer.key]: { ...peer, orphan: true } } });
+      enqueue.sendTo(self, { type: 'call.orphan.expired', key: peer.key } satisfies OrphanExpired, {
+        delay: context.orphanGrace,
+        id: `orphan:${peer.key}`,
+      });
+    }),
+    routeSignal: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'signaling.message') return;
+      const peer = findById(context, event.from);
+      if (!peer) return;
+      const data = event.data as { bye?: unknown; state?: Partial<MediaState> } | null;
+      if (data && typeof data === 'object' && data.bye === true) {
+        enqueue.assign({ peers: { ...context.peers, [peer.key]: { ...peer, bye: true } } });
+        return;
+      }
+      if (data && typeof data === 'object' && data.state && typeof data.state === 'object') {
+        const media = { muted: data.state.muted === true, camera: data.state.camera !== false };
+        enqueue.assign({ peers: { ...context.peers, [peer.key]: { ...peer, media } } });
+        enqueue.emit({ type: 'peer-media', peer: peer.key, media });
+        return;
+      }
+      enqueue.sendTo(peer.ref, { type: 'peer.signal', data: event.data as never });
+    }),
+    sendSignal: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'peer.signal.out') return;
+      const peer = context.peers[event.key];
+      if (peer) enqueue.sendTo('signaling', { type: 'signaling.send', to: peer.id, data: event.data });
+    }),
+    localTrack: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'media.track') return;
+      enqueue.assign({
+        tracks: { ...context.tracks, [event.kind]: event.track },
+        localStream: event.stream ?? context.localStream,
+      });
+      for (const peer of Object.values(context.peers))
+        enqueue.sendTo(peer.ref, { type: 'peer.replace-track', kind: event.kind, track: event.track });
+    }),
+    /** Tells peers (all, or the one named) how our microphone and camera are. */
+    announceMedia: enqueueActions(({ context, enqueue }, params?: { key: string }) => {
+      const peers = params ? [context.peers[params.key]] : Object.values(context.peers);
+      for (const peer of peers)
+        if (peer)
+          enqueue.sendTo('signaling', {
+            type: 'signaling.send',
+            to: peer.id,
+            data: { state: { ...context.localMedia } },
+          });
+    }),
+    sayGoodbye: enqueueActions(({ context, enqueue }) => {
+      for (const peer of Object.values(context.peers))
+        enqueue.sendTo('signaling', { type: 'signaling.send', to: peer.id, data: { bye: true } as Json });
+    }),
+    closeAll: enqueueActions(({ context, enqueue }) => {
+      for (const peer of Object.values(context.peers)) {
+        enqueue.stopChild(peer.ref);
+        enqueue.emit({ type: 'peer-left', peer: peer.key });
+      }
+      enqueue.assign({ peers: {} });
+      enqueue.sendTo('signaling', { type: 'signaling.close' });
+      enqueue.stopChild('signaling');
+      if (context.media) {
+        enqueue.sendTo('media', { type: 'media.stop' });
+        enqueue.stopChild('media-bridge');
+        enqueue.stopChild('media');
+      }
+    }),
+    recordError: enqueueActions(({ enqueue }, error: { code: string; message: string }) => {
+      enqueue.assign({ error });
+      enqueue.emit({ type: 'error', ...error });
+    }),
+  },
+  guards: {
+    hasPeers: ({ context }) => Object.keys(context.peers).length > 0,
+    alone: ({ context }) => Object.keys(context.peers).length === 0,
+    /** A participant the relay lost without a goodbye, whose connection still carries media. */
+    lingers: ({ context, event }) => {
+      if (event.type !== 'signaling.peer-left') return false;
+      const peer = findById(context, event.peer);
+      return !!peer && !peer.bye && peer.ref.getSnapshot().matches('connected');
+    },
+  },
+}).createMachine({
+  id: 'call',
+  context: ({ input }) => ({
+    server: input.server,
+    room: input.room,
+    meta: input.meta ?? {},
+    session: input.session ?? randomSession(),
+    media: input.media === false ? false : { audio: true, video: true, ...input.media },
+    extraIceServers: input.iceServers ?? [],
+    iceServers: input.iceServers ?? [],
+    iceTransportPolicy: input.iceTransportPolicy,
+    signalingOptions: input.signaling,
+    peerOptions: input.peer,
+    orphanGrace: input.orphanGrace ?? 10_000,
+    peers: {},
+    tracks: {},
+    localMedia: {
+      muted: false,
+      camera: input.media === false ? false : input.media?.video !== false,
+    },
+  }),
+  initial: 'idle',
+  on: {
+    'media.track': { actions: 'localTrack' },
+    'media.error': {
+      actions: {
+        type: 'recordError',
+        params: ({ event }) => ({ code: `media-${event.error.name}`, message: event.error.message }),
+      },
+    },
+    'call.mute': {
+      actions: [
+        { type: 'toMedia', params: ({ event }) => ({ type: 'media.mute', muted: event.muted }) },
+        assign({ localMedia: ({ context, event }) => ({ ...context.localMedia, muted: event.muted }) }),
+        'announceMedia',
+      ],
+    },
+    'call.camera': {
+      actions: [
+        { type: 'toMedia', params: ({ event }) => ({ type: 'media.camera', on: event.on }) },
+        assign({ localMedia: ({ context, event }) => ({ ...context.localMedia, camera: event.on }) }),
+        'announceMedia',
+      ],
+    },
+    'call.screen': {
+      actions: {
+        type: 'toMedia',
+        params: ({ event }) => ({ type: event.on ? 'media.screen.start' : 'media.screen.stop' }),
+      },
+    },
+    'call.device': {
+      actions: {
+        type: 'toMedia',
+        params: ({ event }) => ({ type: 'media.device.select', kind: event.kind, deviceId: event.deviceId }),
+      },
+    },
+  },
+  states: {
+    idle: {
+      on: { 'call.join': { target: 'joining' } },
+    },
+    joining: {
+      entry: ['startSignaling', 'startMedia'],
+      on: {
+        'signaling.joined': {
+          target: 'room',
+          actions: ['welcome', { type: 'addPeers', params: ({ event }) => ({ infos: event.peers, initiator: true }) }],
+        },
+        'signaling.failed': {
+          target: 'failed',
+          actions: { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
+        },
+        'call.leave': { target: 'leaving' },
+      },
+    },
+    room: {
+      initial: 'waiting',
+      on: {
+        'signaling.peer-joined': {
+          actions: { type: 'addPeers', params: ({ event }) => ({ infos: [event.peer], initiator: false }) },
+        },
+        'signaling.peer-left': [
+          { guard: 'lingers', actions: 'orphanPeer' },
+          {
+            actions: {
+              type: 'removePeer',
+              params: ({ context, event }) => ({ key: findById(context, event.peer)?.key }),
+            },
+          },
+        ],
+        'call.orphan.expired': { actions: { type: 'removePeer', params: ({ event }) => ({ key: event.key }) } },
+        'signaling.message': { actions: 'routeSignal' },
+        'peer.signal.out': { actions: 'sendSignal' },
+        'peer.connected': {
+          actions: enqueueActions(({ event, enqueue }) => enqueue.emit({ type: 'peer-connected', peer: event.key })),
+        },
+        'peer.track': {
+          actions: enqueueActions(({ event, enqueue }) =>
+            enqueue.emit({ type: 'track', peer: event.key, track: event.track, stream: event.stream }),
+          ),
+        },
+        'peer.failed': {
+          actions: [
+            { type: 'recordError', params: ({ event }) => ({ code: 'peer-failed', message: event.error }) },
+            { type: 'removePeer', params: ({ event }) => ({ key: event.key }) },
+          ],
+        },
+        'signaling.error': {
+          actions: { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
+        },
+        'signaling.lost': { target: '.reconnecting' },
+        'signaling.failed': {
+          target: 'failed',
+          actions: { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
+        },
+        'call.leave': { target: 'leaving' },
+      },
+      states: {
+        waiting: { always: { guard: 'hasPeers', target: 'in-call' } },
+        'in-call': { always: { guard: 'alone', target: 'waiting' } },
+        // Signaling is down; existing peer connections keep their media flowing meanwhile.
+        reconnecting: {
+          on: {
+            'signaling.joined': {
+              target: 'waiting',
+              actions: [
+                'welcome',
+                { type: 'addPeers', params: ({ event }) => ({ infos: event.peers, initiator: true }) },
+              ],
+            },
+          },
+        },
+      },
+    },
+    leaving: {
+      entry: ['sayGoodbye', 'closeAll'],
+      always: { target: 'ended' },
+    },
+    ended: {
+      on: { 'call.join': { target: 'joining', actions: assign({ error: undefined }) } },
+    },
+    failed: {
+      entry: 'closeAll',
+      on: { 'call.join': { target: 'joining', actions: assign({ error: undefined }) } },
+    },
+  },
+});

@@ -1,0 +1,200 @@
+import { fromCallback } from 'xstate';
+import type { Json } from '../signaling/protocol.js';
+import type { CandidatePair, CandidateType } from './ice.machine.js';
+
+/** What peers send each other through the relay. */
+export interface PeerSignal {
+  description?: RTCSessionDescriptionInit;
+  /** A trickled candidate; `null` marks the end of candidates. */
+  candidate?: RTCIceCandidateInit | null;
+}
+
+/** Input of {@link peerConnectionActor}. */
+export interface PeerConnectionInput {
+  polite: boolean;
+  /** The side that makes the first offer. The other waits for it and answers on the offer's transceivers. */
+  initiator: boolean;
+  configuration: RTCConfiguration;
+  /** The local stream the remote side will see the tracks in. */
+  stream?: MediaStream;
+  tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
+}
+
+/** Commands the connection takes from its peer machine. */
+export type PeerConnectionCommand =
+  | { type: 'pc.signal.in'; data: PeerSignal }
+  | { type: 'pc.replace-track'; kind: 'audio' | 'video'; track: MediaStreamTrack | null }
+  | { type: 'pc.add-track'; track: MediaStreamTrack; stream?: MediaStream }
+  | { type: 'pc.remove-track'; track: MediaStreamTrack }
+  | { type: 'pc.restart-ice' };
+
+/** What the connection reports. */
+export type PeerConnectionEvent =
+  | { type: 'pc.created'; pc: RTCPeerConnection }
+  | { type: 'pc.signal.out'; data: Json }
+  | { type: 'pc.signaling'; state: RTCSignalingState; remote: boolean }
+  | { type: 'pc.connection'; state: RTCPeerConnectionState }
+  | { type: 'pc.ice.gathering'; state: RTCIceGatheringState }
+  | { type: 'pc.ice.connection'; state: RTCIceConnectionState }
+  | { type: 'pc.ice.pair'; pair: CandidatePair }
+  | { type: 'pc.track'; track: MediaStreamTrack; stream: MediaStream }
+  | { type: 'pc.rollback' }
+  | { type: 'pc.error'; message: string };
+
+type StatsEntry = { type: string; id: string; [key: string]: unknown };
+
+/** Reads the selected candidate pair from `getStats()`. */
+export async function selectedCandidatePair(pc: RTCPeerConnection): Promise<CandidatePair | undefined> {
+  const stats = new Map<string, StatsEntry>();
+  (await pc.getStats()).forEach((entry: StatsEntry) => stats.set(entry.id, entry));
+  const transport = [...stats.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+  const pair =
+    stats.get(transport?.selectedCandidatePairId as string) ??
+    [...stats.values()].find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+  if (!pair) return undefined;
+  const local = stats.get(pair.localCandidateId as string);
+  const remote = stats.get(pair.remoteCandidateId as string);
+  if (!local || !remote) return undefined;
+  return {
+    local: local.candidateType as CandidateType,
+    remote: remote.candidateType as CandidateType,
+    protocol: String(local.protocol ?? 'udp'),
+    rtt: typeof pair.currentRoundTripTime === 'number' ? pair.currentRoundTripTime : undefined,
+  };
+}
+
+/**
+ * One RTCPeerConnection, negotiated with the W3C "perfect negotiation" pattern: either side may offer at any
+ * time; on a collision the polite side rolls back its own offer (setRemoteDescription does the rollback) and
+ * the impolite side ignores the incoming one. Candidates that arrive before the remote description are
+ * buffered. The audio and video transceivers are set up once, so muting, camera off, device switches and
+ * screen share are all `replaceTrack`, never a renegotiation.
+ */
+export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(
+  ({ input, sendBack, receive }) => {
+    const pc = new RTCPeerConnection(input.configuration);
+    const stream = input.stream ?? new MediaStream();
+    const tracks = { ...input.tracks };
+    const senders: Partial<Record<'audio' | 'video', RTCRtpSender>> = {};
+    let makingOffer = false;
+    let ignoreOffer = false;
+    let pendingCandidates: RTCIceCandidateInit[] = [];
+    let closed = false;
+    // Signals are handled one at a time, in arrival order.
+    let queue = Promise.resolve();
+
+    const signal = (data: PeerSignal): void => sendBack({ type: 'pc.signal.out', data: data as Json });
+    const fail = (what: string, error: unknown): void => {
+      if (!closed) sendBack({ type: 'pc.error', message: `${what}: ${(error as Error)?.message ?? error}` });
+    };
+
+    if (input.initiator) {
+      for (const kind of ['audio', 'video'] as const) {
+        const transceiver = pc.addTransceiver(tracks[kind] ?? kind, { direction: 'sendrecv', streams: [stream] });
+        senders[kind] = transceiver.sender;
+      }
+    }
+
+    /** The answerer sends on the transceivers the offer created, once, when the first offer arrives. */
+    const adoptTransceivers = async (): Promise<void> => {
+      for (const transceiver of pc.getTransceivers()) {
+        const kind = transceiver.receiver.track.kind as 'audio' | 'video';
+        if (senders[kind] || transceiver.currentDirection === 'stopped') continue;
+        senders[kind] = transceiver.sender;
+        transceiver.direction = 'sendrecv';
+        transceiver.sender.setStreams(stream);
+        await transceiver.sender.replaceTrack(tracks[kind] ?? null);
+      }
+    };
+
+    const reportSignaling = (): void =>
+      sendBack({ type: 'pc.signaling', state: pc.signalingState, remote: pc.remoteDescription !== null });
+
+    pc.onnegotiationneeded = async () => {
+      try {
+        makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.localDescription) signal({ description: pc.localDescription.toJSON() });
+      } catch (error) {
+        fail('creating an offer failed', error);
+      } finally {
+        makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => signal({ candidate: candidate ? candidate.toJSON() : null });
+    pc.onsignalingstatechange = reportSignaling;
+    pc.onconnectionstatechange = () => sendBack({ type: 'pc.connection', state: pc.connectionState });
+    pc.onicegatheringstatechange = () => sendBack({ type: 'pc.ice.gathering', state: pc.iceGatheringState });
+    pc.oniceconnectionstatechange = async () => {
+      sendBack({ type: 'pc.ice.connection', state: pc.iceConnectionState });
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+        const pair = await selectedCandidatePair(pc).catch(() => undefined);
+        if (pair && !closed) sendBack({ type: 'pc.ice.pair', pair });
+      }
+    };
+    pc.ontrack = ({ track, streams }) =>
+      sendBack({ type: 'pc.track', track, stream: streams[0] ?? new MediaStream([track]) });
+
+    const onSignal = async ({ description, candidate }: PeerSignal): Promise<void> => {
+      if (description) {
+        const collision = description.type === 'offer' && (makingOffer || pc.signalingState !== 'stable');
+        ignoreOffer = !input.polite && collision;
+        if (ignoreOffer) return;
+        if (collision) sendBack({ type: 'pc.rollback' });
+        await pc.setRemoteDescription(description);
+        const buffered = pendingCandidates;
+        pendingCandidates = [];
+        for (const c of buffered)
+          await pc.addIceCandidate(c).catch((error) => fail('a buffered candidate failed', error));
+        if (description.type === 'offer') {
+          await adoptTransceivers();
+          await pc.setLocalDescription();
+          if (pc.localDescription) signal({ description: pc.localDescription.toJSON() });
+        }
+        reportSignaling();
+      } else if (candidate !== undefined) {
+        if (candidate === null) return;
+        if (!pc.remoteDescription) {
+          pendingCandidates.push(candidate);
+          return;
+        }
+        try {
+          await pc.addIceCandidate(candidate);
+        } catch (error) {
+          // Candidates of an offer we ignored are expected to fail.
+          if (!ignoreOffer) throw error;
+        }
+      }
+    };
+
+    receive((command) => {
+      switch (command.type) {
+        case 'pc.signal.in':
+          queue = queue.then(() => onSignal(command.data)).catch((error) => fail('applying a signal failed', error));
+          return;
+        case 'pc.replace-track':
+          tracks[command.kind] = command.track;
+          void senders[command.kind]?.replaceTrack(command.track).catch((error) => fail('replaceTrack failed', error));
+          return;
+        case 'pc.add-track':
+          pc.addTrack(command.track, command.stream ?? stream);
+          return;
+        case 'pc.remove-track':
+          // Stopping frees the m-line for reuse, where removeTrack would leave it in every later offer.
+          pc.getTransceivers()
+            .find((t) => t.sender.track === command.track)
+            ?.stop();
+          return;
+        case 'pc.restart-ice':
+          pc.restartIce();
+          return;
+      }
+    });
+
+    sendBack({ type: 'pc.created', pc });
+    return () => {
+      closed = true;
+      pc.close();
+    };
+  },
+);

@@ -1,0 +1,264 @@
+import { assign, enqueueActions, sendTo, setup, type AnyActorRef } from 'xstate';
+import type { Json } from '../signaling/protocol.js';
+import { iceMachine, type IceEvent } from './ice.machine.js';
+import {
+  peerConnectionActor,
+  type PeerConnectionCommand,
+  type PeerConnectionEvent,
+  type PeerSignal,
+} from './peer.connection.js';
+
+/** Input of {@link peerMachine}. */
+export interface PeerInput {
+  /** The remote peer's stable key (its call session id): survives relay reconnects, unlike its relay id. */
+  key: string;
+  /** Yields on offer collisions. Decided by comparing the two keys, so both sides agree. */
+  polite: boolean;
+  /** Makes the first offer. */
+  initiator: boolean;
+  configuration?: RTCConfiguration;
+  stream?: MediaStream;
+  tracks?: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
+  /** Receives every {@link PeerNotification} (the call). They are also emitted. */
+  parent?: AnyActorRef;
+  /** ICE restarts tried before `failed`. */
+  maxRestarts?: number;
+  /** Ms `disconnected` may last before an ICE restart; browsers often recover on their own within it. */
+  disconnectedGrace?: number;
+  /** Ms one ICE restart may take before the next. */
+  restartTimeout?: number;
+  /** Ms the first connection may take before an ICE restart. */
+  connectTimeout?: number;
+}
+
+export interface PeerContext {
+  key: string;
+  polite: boolean;
+  initiator: boolean;
+  configuration: RTCConfiguration;
+  stream?: MediaStream;
+  tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
+  parent?: AnyActorRef;
+  maxRestarts: number;
+  disconnectedGrace: number;
+  restartTimeout: number;
+  connectTimeout: number;
+  /** ICE restarts since the last time the peer was connected. */
+  restarts: number;
+  /** Offer collisions this side rolled back: a measure of glare. */
+  rollbacks: number;
+  /** The RTCPeerConnection, for stats and data channels. */
+  pc?: RTCPeerConnection;
+  /** The remote participant's media. */
+  remoteStream?: MediaStream;
+  error?: string;
+}
+
+/** Events the peer takes from the call. */
+export type PeerCommand =
+  | { type: 'peer.signal'; data: PeerSignal }
+  | { type: 'peer.replace-track'; kind: 'audio' | 'video'; track: MediaStreamTrack | null }
+  | { type: 'peer.add-track'; track: MediaStreamTrack; stream?: MediaStream }
+  | { type: 'peer.remove-track'; track: MediaStreamTrack }
+  | { type: 'peer.restart' }
+  | { type: 'peer.close' };
+
+/** What a peer tells its parent (and emits). */
+export type PeerNotification =
+  | { type: 'peer.signal.out'; key: string; data: Json }
+  | { type: 'peer.connected'; key: string }
+  | { type: 'peer.track'; key: string; track: MediaStreamTrack; stream: MediaStream }
+  | { type: 'peer.failed'; key: string; error: string };
+
+const toIce = {
+  'pc.ice.gathering': 'ice.gathering',
+  'pc.ice.connection': 'ice.connection',
+  'pc.ice.pair': 'ice.pair',
+} as const;
+
+/**
+ * One remote participant: an RTCPeerConnection negotiated with perfect negotiation, and its recovery.
+ *
+ * `negotiating → connecting → connected`; `disconnected` waits a grace period, then `restarting` tries an ICE
+ * restart (also straight after `failed`), up to `maxRestarts` times before `failed`; `closed` is final. The
+ * `ice` child mirrors ICE gathering, connection and the selected candidate pair.
+ */
+export const peerMachine = setup({
+  types: {
+    context: {} as PeerContext,
+    input: {} as PeerInput,
+    events: {} as PeerCommand | PeerConnectionEvent,
+    emitted: {} as PeerNotification,
+  },
+  actors: { connection: peerConnectionActor, ice: iceMachine },
+  actions: {
+    notify: enqueueActions(({ context, enqueue }, notification: PeerNotification) => {
+      enqueue.emit(notification);
+      if (context.parent) enqueue.sendTo(context.parent, notification);
+    }),
+    command: sendTo('connection', (_, command: PeerConnectionCommand) => command),
+    countRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
+    // Runs after countRestart, so the attempt past the last one goes straight to failed without restarting.
+    restartIce: enqueueActions(({ context, enqueue }) => {
+      if (context.restarts <= context.maxRestarts)
+        enqueue.sendTo('connection', { type: 'pc.restart-ice' } satisfies PeerConnectionCommand);
+    }),
+    resetRestarts: assign({ restarts: 0 }),
+  },
+  guards: {
+    negotiated: ({ event }) => event.type === 'pc.signaling' && event.state === 'stable' && event.remote,
+    reports: ({ event }, { state }: { state: RTCPeerConnectionState }) =>
+      event.type === 'pc.connection' && event.state === state,
+    restartsExhausted: ({ context }) => context.restarts > context.maxRestarts,
+  },
+  delays: {
+    disconnectedGrace: ({ context }) => context.disconnectedGrace,
+    restartTimeout: ({ context }) => context.restartTimeout,
+    connectTimeout: ({ context }) => context.connectTimeout,
+  },
+}).createMachine({
+  id: 'peer',
+  context: ({ input }) => ({
+    key: input.key,
+    polite: input.polite,
+    initiator: input.initiator,
+    configuration: input.configuration ?? {},
+    stream: input.stream,
+    tracks: input.tracks ?? {},
+    parent: input.parent,
+    maxRestarts: input.maxRestarts ?? 3,
+    disconnectedGrace: input.disconnectedGrace ?? 3000,
+    restartTimeout: input.restartTimeout ?? 10_000,
+    connectTimeout: input.connectTimeout ?? 15_000,
+    restarts: 0,
+    rollbacks: 0,
+  }),
+  invoke: [
+    {
+      id: 'connection',
+      src: 'connection',
+      input: ({ context }) => ({
+        polite: context.polite,
+        initiator: context.initiator,
+        configuration: context.configuration,
+        stream: context.stream,
+        tracks: context.tracks,
+      }),
+    },
+    { id: 'ice', src: 'ice' },
+  ],
+  initial: 'negotiating',
+  on: {
+    'peer.signal': {
+      actions: { type: 'command', params: ({ event }) => ({ type: 'pc.signal.in', data: event.data }) },
+    },
+    'peer.replace-track': {
+      actions: {
+        type: 'command',
+        params: ({ event }) => ({ type: 'pc.replace-track', kind: event.kind, track: event.track }),
+      },
+    },
+    'peer.add-track': {
+      actions: {
+        type: 'command',
+        params: ({ event }) => ({ type: 'pc.add-track', track: event.track, stream: event.stream }),
+      },
+    },
+    'peer.remove-track': {
+      actions: { type: 'command', params: ({ event }) => ({ type: 'pc.remove-track', track: event.track }) },
+    },
+    'peer.close': { target: '.closed' },
+    'pc.created': { actions: assign({ pc: ({ event }) => event.pc }) },
+    'pc.signal.out': {
+      actions: {
+        type: 'notify',
+        params: ({ context, event }) => ({ type: 'peer.signal.out', key: context.key, data: event.data }),
+      },
+    },
+    'pc.track': {
+      actions: [
+        assign({ remoteStream: ({ event }) => event.stream }),
+        {
+          type: 'notify',
+          params: ({ context, event }) => ({
+            type: 'peer.track',
+            key: context.key,
+            track: event.track,
+            stream: event.stream,
+          }),
+        },
+      ],
+    },
+    'pc.rollback': { actions: assign({ rollbacks: ({ context }) => context.rollbacks + 1 }) },
+    'pc.error': { actions: assign({ error: ({ event }) => event.message }) },
+    'pc.ice.gathering': {
+      actions: sendTo('ice', ({ event }): IceEvent => ({ type: toIce[event.type], state: event.state })),
+    },
+    'pc.ice.connection': {
+      actions: sendTo('ice', ({ event }): IceEvent => ({ type: toIce[event.type], state: event.state })),
+    },
+    'pc.ice.pair': { actions: sendTo('ice', ({ event }): IceEvent => ({ type: toIce[event.type], pair: event.pair })) },
+  },
+  states: {
+    negotiating: {
+      on: {
+        'pc.signaling': { guard: 'negotiated', target: 'connecting' },
+        'pc.connection': [
+          { guard: { type: 'reports', params: { state: 'connected' } }, target: 'connected' },
+          { guard: { type: 'reports', params: { state: 'failed' } }, target: 'restarting' },
+        ],
+      },
+    },
+    connecting: {
+      on: {
+        'pc.connection': [
+          { guard: { type: 'reports', params: { state: 'connected' } }, target: 'connected' },
+          { guard: { type: 'reports', params: { state: 'failed' } }, target: 'restarting' },
+        ],
+      },
+      after: { connectTimeout: { target: 'restarting' } },
+    },
+    connected: {
+      entry: [
+        'resetRestarts',
+        { type: 'notify', params: ({ context }) => ({ type: 'peer.connected', key: context.key }) },
+      ],
+      on: {
+        'pc.connection': [
+          { guard: { type: 'reports', params: { state: 'disconnected' } }, target: 'disconnected' },
+          { guard: { type: 'reports', params: { state: 'failed' } }, target: 'restarting' },
+        ],
+        'peer.restart': { target: 'restarting' },
+      },
+    },
+    disconnected: {
+      on: {
+        'pc.connection': [
+          { guard: { type: 'reports', params: { state: 'connected' } }, target: 'connected' },
+          { guard: { type: 'reports', params: { state: 'failed' } }, target: 'restarting' },
+        ],
+      },
+      after: { disconnectedGrace: { target: 'restarting' } },
+    },
+    restarting: {
+      entry: ['countRestart', 'restartIce'],
+      always: { guard: 'restartsExhausted', target: 'failed' },
+      on: {
+        'pc.connection': { guard: { type: 'reports', params: { state: 'connected' } }, target: 'connected' },
+      },
+      after: { restartTimeout: { target: 'restarting', reenter: true } },
+    },
+    failed: {
+      entry: {
+        type: 'notify',
+        params: ({ context }) => ({
+          type: 'peer.failed',
+          key: context.key,
+          error: context.error ?? `No connection after ${context.maxRestarts} ICE restarts.`,
+        }),
+      },
+      on: { 'peer.restart': { target: 'restarting', actions: 'resetRestarts' } },
+    },
+    closed: { type: 'final' },
+  },
+});
