@@ -18,6 +18,8 @@ export interface CallEventMap {
   'peer-connected': Extract<CallEmitted, { type: 'peer-connected' }>;
   track: Extract<CallEmitted, { type: 'track' }>;
   error: Extract<CallEmitted, { type: 'error' }>;
+  'peer-media': Extract<CallEmitted, { type: 'peer-media' }>;
+  speaker: { type: 'speaker'; deviceId: string };
 }
 
 /** Reads the one-word state from a call snapshot. */
@@ -35,7 +37,9 @@ export class Call {
   /** The call actor: inspect it, or subscribe to its snapshots. */
   readonly actor: Actor<typeof callMachine>;
   readonly #stateListeners = new Set<(event: CallEventMap['state']) => void>();
+  readonly #speakerListeners = new Set<(event: CallEventMap['speaker']) => void>();
   #state: CallState = 'idle';
+  #speaker = '';
 
   constructor(options: CreateCallOptions) {
     const { inspect, ...input } = options;
@@ -81,7 +85,12 @@ export class Call {
       this.#stateListeners.add(stateListener);
       return () => this.#stateListeners.delete(stateListener);
     }
-    const subscription = this.actor.on(type as Exclude<K, 'state'>, listener as never);
+    if (type === 'speaker') {
+      const speakerListener = listener as (event: CallEventMap['speaker']) => void;
+      this.#speakerListeners.add(speakerListener);
+      return () => this.#speakerListeners.delete(speakerListener);
+    }
+    const subscription = this.actor.on(type as Exclude<K, 'state' | 'speaker'>, listener as never);
     return () => subscription.unsubscribe();
   }
 
@@ -113,6 +122,17 @@ export class Call {
   /** Switches the camera or microphone to another device, keeping the call up. */
   selectDevice(kind: 'audioinput' | 'videoinput', deviceId: string): void {
     this.actor.send({ type: 'call.device', kind, deviceId });
+  }
+
+  /** The audio output device remote participants play on (`''`: the system default). */
+  get speaker(): string {
+    return this.#speaker;
+  }
+
+  /** Plays remote participants on another audio output device, where the browser supports `setSinkId`. */
+  setSpeaker(deviceId: string): void {
+    this.#speaker = deviceId;
+    for (const listener of this.#speakerListeners) listener({ type: 'speaker', deviceId });
   }
 
   /** Stops the call actor and everything it runs. */

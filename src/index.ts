@@ -1,8 +1,12 @@
 /**
  * rtc-kit: drop-in web components and an XState connection engine for real-time calls.
  *
+ * Importing this module registers every element (`<rtc-call>`, `<rtc-video>`, `<rtc-controls>`).
+ *
  * @module
  */
+import './define.js';
+
 export * from './signaling/index.js';
 export { Call, callStateOf, createCall, type CallEventMap, type CallState, type CreateCallOptions } from './call.js';
 export { callMachine, SESSION_META_KEY, type CallInput, type CallPeer } from './machines/call.machine.js';
@@ -10,3 +14,5 @@ export { signalingMachine, backoffDelay, type SignalingInput } from './machines/
 export { peerMachine, type PeerInput } from './machines/peer.machine.js';
 export { iceMachine, type CandidatePair } from './machines/ice.machine.js';
 export { mediaMachine } from './machines/media.machine.js';
+export * from './components/index.js';
+export * from './events/index.js';

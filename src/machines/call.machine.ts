@@ -315,6 +315,7 @@ export const callMachine = setup({
   guards: {
     hasPeers: ({ context }) => Object.keys(context.peers).length > 0,
     alone: ({ context }) => Object.keys(context.peers).length === 0,
+    isOrphan: ({ context, event }) => event.type === 'peer.disconnected' && !!context.peers[event.key]?.orphan,
     /** A participant the relay lost without a goodbye, whose connection still carries media. */
     lingers: ({ context, event }) => {
       if (event.type !== 'signaling.peer-left') return false;
@@ -417,6 +418,11 @@ export const callMachine = setup({
         'peer.signal.out': { actions: 'sendSignal' },
         'peer.connected': {
           actions: enqueueActions(({ event, enqueue }) => enqueue.emit({ type: 'peer-connected', peer: event.key })),
+        },
+        // An orphan whose media stopped too has really gone: no need to wait out the grace period.
+        'peer.disconnected': {
+          guard: 'isOrphan',
+          actions: { type: 'removePeer', params: ({ event }) => ({ key: event.key }) },
         },
         'peer.track': {
           actions: enqueueActions(({ event, enqueue }) =>

@@ -67,6 +67,7 @@ export type PeerCommand =
 export type PeerNotification =
   | { type: 'peer.signal.out'; key: string; data: Json }
   | { type: 'peer.connected'; key: string }
+  | { type: 'peer.disconnected'; key: string }
   | { type: 'peer.track'; key: string; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'peer.failed'; key: string; error: string };
 
@@ -232,6 +233,7 @@ export const peerMachine = setup({
       },
     },
     disconnected: {
+      entry: { type: 'notify', params: ({ context }) => ({ type: 'peer.disconnected', key: context.key }) },
       on: {
         'pc.connection': [
           { guard: { type: 'reports', params: { state: 'connected' } }, target: 'connected' },

@@ -24,13 +24,20 @@ after(async () => {
 // Background tabs get no animation frames, so every wait polls on an interval instead of puppeteer's default rAF.
 const poll = { polling: 50, timeout: 20_000 };
 
-/** Opens the demo and returns the page once its own camera shows. */
-async function openDemo(hash = ''): Promise<Page> {
+/** Opens the demo, joins under `name`, and returns the page once its own camera shows. */
+async function openDemo(name: string, hash = ''): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
-  await page.setViewport({ width: 1100, height: 700 });
+  await page.setViewport({ width: 1280, height: 800 });
   await page.goto(`${origin}/${hash}`);
-  await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('#local')?.videoWidth ?? 0) > 0, poll);
+  // Tabs share localStorage, so the name the last tab used is already filled in.
+  await page.$eval('#name', (input) => ((input as HTMLInputElement).value = ''));
+  await page.type('#name', name);
+  await page.click('#lobby button[type="submit"]');
+  await page.waitForFunction(() => {
+    const tile = document.querySelector('rtc-call')?.shadowRoot?.querySelector('rtc-video[peer="local"]');
+    return (tile?.shadowRoot?.querySelector('video')?.videoWidth ?? 0) > 0;
+  }, poll);
   return page;
 }
 
@@ -38,39 +45,47 @@ async function openDemo(hash = ''): Promise<Page> {
 function remotePlaying(page: Page, count: number): Promise<unknown> {
   return page.waitForFunction(
     (n) => {
-      const videos = [...document.querySelectorAll<HTMLVideoElement>('.tile.remote video')];
-      return videos.length === n && videos.every((v) => v.videoWidth > 0 && v.currentTime > 0);
+      const tiles = [...(document.querySelector('rtc-call')?.shadowRoot?.querySelectorAll('rtc-video') ?? [])];
+      const remote = tiles.filter((tile) => tile.getAttribute('peer') !== 'local');
+      const videos = remote.map((tile) => tile.shadowRoot?.querySelector('video'));
+      return videos.length === n && videos.every((v) => v && v.videoWidth > 0 && v.currentTime > 0);
     },
     poll,
     count,
   );
 }
 
+/** The call's state, as its reflected attribute says. */
+const callState = (page: Page): Promise<string | null> => page.$eval('rtc-call', (call) => call.getAttribute('state'));
+
 describe('#demo', () => {
   it('puts two tabs opened at / in the same room, each seeing the other', async () => {
-    const first = await openDemo();
-    const second = await openDemo();
+    const first = await openDemo('Ada Lovelace');
+    const second = await openDemo('Grace Hopper');
     await remotePlaying(first, 1);
     await remotePlaying(second, 1);
-    assert.match(await first.$eval('#status', (el) => el.textContent ?? ''), /In call with 1 other/);
+    assert.equal(await callState(first), 'in-call');
     assert.equal(await first.$eval('#room', (el) => el.textContent), 'lobby');
     assert.deepEqual(await (await fetch(`${origin}/healthz`)).json(), { ok: true, rooms: 1, peers: 2 });
     mkdirSync('test/screenshots', { recursive: true });
-    await second.screenshot({ path: 'test/screenshots/demo-basic.png' });
+    await second.bringToFront();
+    await second.screenshot({ path: 'test/screenshots/demo-light.png' });
+    await second.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    // Colours change with a short transition: shoot once it is over.
+    await second.waitForFunction(() => document.getAnimations().length === 0, poll);
+    await second.screenshot({ path: 'test/screenshots/demo-dark.png' });
 
     await second.close();
-    await first.waitForFunction(() => document.querySelectorAll('.tile.remote').length === 0, poll);
-    assert.match(await first.$eval('#status', (el) => el.textContent ?? ''), /Waiting/);
+    await first.waitForFunction(() => document.querySelector('rtc-call')?.getAttribute('state') === 'waiting', poll);
     await first.close();
   });
 
   it('keeps rooms from the URL hash apart', async () => {
-    const a = await openDemo('#room-a');
-    const b = await openDemo('#room-b');
-    await a.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('Waiting'), poll);
-    await b.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('Waiting'), poll);
+    const a = await openDemo('A', '#room-a');
+    const b = await openDemo('B', '#room-b');
+    for (const page of [a, b])
+      await page.waitForFunction(() => document.querySelector('rtc-call')?.getAttribute('state') === 'waiting', poll);
     assert.deepEqual(await (await fetch(`${origin}/healthz`)).json(), { ok: true, rooms: 2, peers: 2 });
-    assert.equal(await a.$$eval('.tile.remote', (tiles) => tiles.length), 0);
     await a.close();
     await b.close();
   });
@@ -78,6 +93,6 @@ describe('#demo', () => {
   it('serves the kit bundle at /dist/rtc-kit.js', async () => {
     const response = await fetch(`${origin}/dist/rtc-kit.js`);
     assert.equal(response.status, 200);
-    assert.match(await response.text(), /parseServerMessage|export/);
+    assert.match(await response.text(), /rtc-call/);
   });
 });

@@ -121,6 +121,19 @@ describe('callMachine', () => {
     actor.stop();
   });
 
+  it('removes an orphaned peer as soon as its connection drops too', () => {
+    const { actor, emitted } = start();
+    actor.send({ type: 'call.join' });
+    actor.send(joined([bob]));
+    actor.send({ type: 'peer.disconnected', key: 'z-bob' });
+    assert.ok(actor.getSnapshot().context.peers['z-bob'], 'a blip on a peer still in the room changes nothing');
+    actor.send({ type: 'signaling.peer-left', peer: bob.id });
+    actor.send({ type: 'peer.disconnected', key: 'z-bob' });
+    assert.deepEqual(actor.getSnapshot().context.peers, {});
+    assert.deepEqual(emitted.at(-1), { type: 'peer-left', peer: 'z-bob' });
+    actor.stop();
+  });
+
   it('removes an orphaned peer that does not come back in time', async () => {
     const { actor, emitted } = start({ orphanGrace: 10 });
     actor.send({ type: 'call.join' });

@@ -1,0 +1,324 @@
+import { provide } from '@lit/context';
+import { html, LitElement, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { Call, callStateOf, type CallState } from '../../call.js';
+import { RtcErrorEvent } from '../../events/rtc-error.js';
+import { RtcPeerConnectedEvent } from '../../events/rtc-peer-connected.js';
+import { RtcPeerJoinedEvent } from '../../events/rtc-peer-joined.js';
+import { RtcPeerLeftEvent } from '../../events/rtc-peer-left.js';
+import { RtcStateEvent } from '../../events/rtc-state.js';
+import type { RemotePeer } from '../../events/remote-peer.js';
+import { ROOM_PATTERN, type PeerMeta } from '../../signaling/protocol.js';
+import { CallController } from '../call-controller.js';
+import { callContext } from '../context.js';
+import theme from '../theme.styles.js';
+import styles from './call.styles.js';
+
+/** States a call can be in, each also a CSS state: `rtc-call:state(in-call)`. */
+const STATES: readonly CallState[] = [
+  'idle',
+  'joining',
+  'waiting',
+  'in-call',
+  'reconnecting',
+  'leaving',
+  'ended',
+  'failed',
+];
+
+/** A problem with the element's own attributes, found before joining. */
+class AttributeError extends Error {}
+
+/**
+ * A call in one tag: joins a room on an rtc-relay and shows everyone in it.
+ *
+ * With no children it renders a responsive grid of `<rtc-video>` tiles (you first, then each participant) and
+ * an `<rtc-controls>` bar. Children replace that layout; `<rtc-video>`, `<rtc-controls>`, `<rtc-chat>`,
+ * `<rtc-stats>` and `<rtc-inspector>` anywhere inside bind to this call.
+ *
+ * @summary One tag gives a working video call.
+ *
+ * @slot - Your own layout. Replaces the default grid and controls.
+ *
+ * @csspart base - The wrapper of everything.
+ * @csspart grid - The default grid of tiles.
+ * @csspart tile - Each default `<rtc-video>` tile.
+ * @csspart controls - The default `<rtc-controls>` bar.
+ * @csspart status - The line that says what is happening (joining, waiting for others…).
+ * @csspart error - The message shown when something goes wrong.
+ *
+ * @cssprop --rtc-bg - Background behind the tiles.
+ * @cssprop --rtc-fg - Text colour.
+ * @cssprop --rtc-accent - Accent colour of buttons and focus rings.
+ * @cssprop --rtc-danger - Colour of the hang-up button and errors.
+ * @cssprop --rtc-radius - Corner radius of tiles and buttons.
+ * @cssprop --rtc-gap - Space between tiles.
+ * @cssprop --rtc-font - Font family.
+ * @cssprop --rtc-tile-min - Smallest width of a tile in the default grid.
+ *
+ * @cssstate idle - Not joined yet.
+ * @cssstate joining - Connecting to the relay and asking for camera and microphone.
+ * @cssstate waiting - In the room, alone.
+ * @cssstate in-call - In the room with at least one other participant.
+ * @cssstate reconnecting - The relay connection dropped; media with others carries on.
+ * @cssstate ended - Left the call.
+ * @cssstate failed - Could not join (room full, relay unreachable after retries…).
+ *
+ * @fires {RtcStateEvent} rtc-state - The call's state changed.
+ * @fires {RtcPeerJoinedEvent} rtc-peer-joined - A participant joined.
+ * @fires {RtcPeerLeftEvent} rtc-peer-left - A participant left.
+ * @fires {RtcPeerConnectedEvent} rtc-peer-connected - Media with a participant flows.
+ * @fires {RtcErrorEvent} rtc-error - Something went wrong: a bad attribute, a denied camera, a full room.
+ */
+export class RtcCall extends LitElement {
+  static override styles = [theme, styles];
+
+  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #view = new CallController(this, (call) => ({
+    // Read from the snapshot: the inspection event may come before the Call's own subscription runs.
+    state: callStateOf(call.actor.getSnapshot()),
+    peers: call.peers.map((p) => p.key).join(' '),
+  }));
+  #offs: (() => void)[] = [];
+  #peerMeta = new Map<string, PeerMeta>();
+  #teardown = false;
+
+  /** The call this element runs, provided to the elements inside it. */
+  @provide({ context: callContext })
+  @state()
+  accessor provided: Call | undefined;
+
+  @state() accessor problem = '';
+  @state() accessor slotted = false;
+
+  /** Room to join: 1–64 characters of `A–Z a–z 0–9 _ . -`. */
+  @property({ reflect: true }) accessor room = '';
+
+  /** WebSocket URL of the relay. Defaults to `/signal` on the page's own host. */
+  @property() accessor server = '';
+
+  /** Join as soon as the element is on the page. */
+  @property({ type: Boolean }) accessor autojoin = false;
+
+  /** Your display name, sent to the others as `meta.name`. */
+  @property() accessor name = '';
+
+  /** Join without a microphone. */
+  @property({ type: Boolean, attribute: 'no-audio' }) accessor noAudio = false;
+
+  /** Join without a camera. */
+  @property({ type: Boolean, attribute: 'no-video' }) accessor noVideo = false;
+
+  /** Extra ICE servers as JSON, e.g. `[{"urls":"stun:stun.example.org"}]`, used with the relay's. */
+  @property({ attribute: 'ice-servers' }) accessor iceServers = '';
+
+  /** Video quality: `auto` adapts to the network. */
+  @property() accessor quality = 'auto';
+
+  // Closing or navigating away says goodbye, so the others see this participant leave at once.
+  readonly #onPageHide = (event: PageTransitionEvent): void => {
+    if (!event.persisted) this.leave();
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#teardown = false;
+    window.addEventListener('pagehide', this.#onPageHide);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('pagehide', this.#onPageHide);
+    // Moving the element is a disconnect and a connect in the same task: only leave if it stays out.
+    this.#teardown = true;
+    queueMicrotask(() => {
+      if (this.#teardown && !this.isConnected) this.#dispose();
+    });
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const state = this.state;
+    if (this.getAttribute('state') !== state) this.setAttribute('state', state);
+    for (const name of STATES) {
+      if (name === state) this.#internals.states.add(name);
+      else this.#internals.states.delete(name);
+    }
+    if (
+      this.autojoin &&
+      (changed.has('autojoin') || changed.has('room') || changed.has('server')) &&
+      this.#canAutojoin()
+    )
+      this.join();
+  }
+
+  /** The call's state; also reflected to the read-only `state` attribute. */
+  get state(): CallState {
+    return this.#view.value?.state ?? 'idle';
+  }
+
+  /** The other participants. */
+  get peers(): RemotePeer[] {
+    return (this.provided?.peers ?? []).map(({ key, meta }) => ({ key, meta }));
+  }
+
+  /** Your camera and microphone, once acquired. */
+  get localStream(): MediaStream | undefined {
+    return this.provided?.localStream;
+  }
+
+  /** The call actor, for inspection and advanced use. */
+  get actor(): Call['actor'] | undefined {
+    return this.provided?.actor;
+  }
+
+  #canAutojoin(): boolean {
+    return this.isConnected && (this.state === 'idle' || this.state === 'ended' || this.state === 'failed');
+  }
+
+  #options(): ConstructorParameters<typeof Call>[0] {
+    if (!ROOM_PATTERN.test(this.room))
+      throw new AttributeError(
+        this.room
+          ? `room "${this.room.slice(0, 80)}" is not valid: use 1–64 letters, digits, "_", "." or "-".`
+          : 'Set the room attribute to the name of the room to join.',
+      );
+    let server = this.server;
+    if (!server) server = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal`;
+    let url: URL;
+    try {
+      url = new URL(server, location.href);
+    } catch {
+      throw new AttributeError(`server "${server.slice(0, 200)}" is not a URL; use e.g. ws://localhost:8787/signal.`);
+    }
+    if (url.protocol === 'http:' || url.protocol === 'https:')
+      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+      throw new AttributeError(`server "${server.slice(0, 200)}" must be a ws:// or wss:// URL.`);
+    let iceServers: RTCIceServer[] | undefined;
+    if (this.iceServers) {
+      try {
+        iceServers = JSON.parse(this.iceServers);
+      } catch {
+        throw new AttributeError('ice-servers must be JSON, e.g. [{"urls":"stun:stun.example.org"}].');
+      }
+      if (!Array.isArray(iceServers) || !iceServers.every((s) => s && typeof s === 'object' && 'urls' in s))
+        throw new AttributeError('ice-servers must be a JSON array of {"urls": …} objects.');
+    }
+    return {
+      server: url.href,
+      room: this.room,
+      meta: this.name ? { name: this.name } : {},
+      media: this.noAudio && this.noVideo ? false : { audio: !this.noAudio, video: !this.noVideo },
+      iceServers,
+    };
+  }
+
+  #fail(code: string, message: string): void {
+    this.problem = message;
+    this.dispatchEvent(new RtcErrorEvent(code, message));
+  }
+
+  #bind(call: Call): void {
+    const remote = (key: string): RemotePeer => ({ key, meta: this.#peerMeta.get(key) ?? {} });
+    this.#offs = [
+      call.on('state', ({ state }) => {
+        if (state === 'in-call' || state === 'waiting') this.problem = '';
+        this.dispatchEvent(new RtcStateEvent(state));
+      }),
+      call.on('peer-joined', ({ peer }) => {
+        this.#peerMeta.set(peer.key, peer.meta);
+        this.dispatchEvent(new RtcPeerJoinedEvent(remote(peer.key)));
+      }),
+      call.on('peer-left', ({ peer }) => {
+        this.dispatchEvent(new RtcPeerLeftEvent(remote(peer)));
+        this.#peerMeta.delete(peer);
+      }),
+      call.on('peer-connected', ({ peer }) => this.dispatchEvent(new RtcPeerConnectedEvent(remote(peer)))),
+      call.on('error', ({ code, message }) => this.#fail(code, message)),
+    ];
+  }
+
+  #dispose(): void {
+    for (const off of this.#offs) off();
+    this.#offs = [];
+    const call = this.provided;
+    if (!call) return;
+    call.leave();
+    call.dispose();
+    this.provided = undefined;
+    this.#view.call = undefined;
+  }
+
+  #onSlotChange(event: Event): void {
+    const slot = event.target as HTMLSlotElement;
+    this.slotted = slot.assignedElements().length > 0;
+  }
+
+  #dismiss(): void {
+    this.problem = '';
+  }
+
+  /**
+   * Joins the room. A bad attribute is not thrown: it fires `rtc-error` and shows a message.
+   *
+   * @example
+   * document.querySelector('rtc-call').join();
+   */
+  join(): void {
+    let options;
+    try {
+      options = this.#options();
+    } catch (error) {
+      if (!(error instanceof AttributeError)) throw error;
+      this.#fail('invalid-attribute', error.message);
+      return;
+    }
+    if (this.provided && !['idle', 'ended', 'failed'].includes(this.state)) return;
+    this.#dispose();
+    this.problem = '';
+    const call = new Call(options);
+    this.#bind(call);
+    this.provided = call;
+    this.#view.call = call;
+    call.join();
+  }
+
+  /** Leaves the room, saying goodbye to everyone, and releases camera and microphone. */
+  leave(): void {
+    this.provided?.leave();
+  }
+
+  protected override render() {
+    const keys = this.#view.value?.peers ? this.#view.value.peers.split(' ') : [];
+    const state = this.state;
+    const status: Partial<Record<CallState, string>> = {
+      idle: 'Not in a call.',
+      joining: 'Joining…',
+      waiting: 'Waiting for others to join…',
+      reconnecting: 'Connection lost. Reconnecting…',
+      ended: 'You left the call.',
+      failed: 'Could not join the call.',
+    };
+    return html`
+      <div part="base" class="base">
+        <div part="error" class="error" role="alert" ?hidden=${!this.problem}>
+          <span>${this.problem}</span>
+          <button type="button" aria-label="Dismiss message" @click=${this.#dismiss}>×</button>
+        </div>
+        <slot @slotchange=${this.#onSlotChange}></slot>
+        <div part="grid" class="grid" ?hidden=${this.slotted} data-count=${keys.length + 1}>
+          <rtc-video part="tile" exportparts="video, placeholder, name, badges" peer="local"></rtc-video>
+          ${repeat(
+            keys,
+            (key) => key,
+            (key) =>
+              html`<rtc-video part="tile" exportparts="video, placeholder, name, badges" peer=${key}></rtc-video>`,
+          )}
+        </div>
+        <p part="status" class="status" role="status" ?hidden=${this.slotted || !status[state]}>${status[state]}</p>
+        <rtc-controls part="controls" ?hidden=${this.slotted}></rtc-controls>
+      </div>
+    `;
+  }
+}

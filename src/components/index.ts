@@ -1,0 +1,10 @@
+/**
+ * The element classes, without registering them: for scoped registries, or to define them under other names.
+ *
+ * @module
+ */
+export { RtcCall } from './call/call.js';
+export { RtcControls } from './controls/controls.js';
+export { RtcVideo } from './video/video.js';
+export { CallController, shallowEqual } from './call-controller.js';
+export { callContext } from './context.js';

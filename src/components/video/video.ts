@@ -1,0 +1,301 @@
+import { consume } from '@lit/context';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import type { ActorRefFrom } from 'xstate';
+import type { Call } from '../../call.js';
+import type { mediaMachine } from '../../machines/media.machine.js';
+import { CallController } from '../call-controller.js';
+import { callContext } from '../context.js';
+import { findCall } from '../find-call.js';
+import theme from '../theme.styles.js';
+import styles from './video.styles.js';
+
+/** Everything a tile shows, read from the call in one go. */
+interface TileView {
+  stream?: MediaStream;
+  name: string;
+  /** `live`: video to show; `off`: camera off; `blocked`: camera refused; `waiting`: not started yet. */
+  video: 'live' | 'off' | 'blocked' | 'waiting';
+  micMuted: boolean;
+  /** `good`, `reconnecting` or `connecting`, from the peer connection; empty for your own tile. */
+  link: '' | 'good' | 'connecting' | 'reconnecting' | 'failed';
+  /** Why the camera is unavailable, for your own tile. */
+  message: string;
+}
+
+function localView(call: Call): TileView {
+  const media = call.actor.getSnapshot().children.media as ActorRefFrom<typeof mediaMachine> | undefined;
+  const snapshot = media?.getSnapshot();
+  const name = String(call.actor.getSnapshot().context.meta.name ?? 'You');
+  if (!snapshot) return { name, video: 'off', micMuted: true, link: '', message: '' };
+  const { stream, cameraTrack, screenTrack, error } = snapshot.context;
+  const sending = !!(screenTrack ?? (snapshot.matches({ live: { camera: 'on' } }) ? cameraTrack : undefined));
+  let video: TileView['video'] = 'waiting';
+  if (error) video = error.name === 'NotAllowedError' || error.name === 'SecurityError' ? 'blocked' : 'off';
+  else if (snapshot.matches('live')) video = sending ? 'live' : 'off';
+  return {
+    stream,
+    name,
+    video,
+    micMuted: snapshot.matches({ live: { mic: 'muted' } }) || !snapshot.context.audioTrack,
+    link: '',
+    message: error?.message ?? '',
+  };
+}
+
+function remoteView(call: Call, peer: string): TileView | undefined {
+  const peers = call.actor.getSnapshot().context.peers;
+  const remote = peer === 'remote' ? Object.values(peers)[0] : peers[peer];
+  if (!remote) return undefined;
+  const snapshot = remote.ref.getSnapshot();
+  const stream = snapshot.context.remoteStream;
+  const link: TileView['link'] = snapshot.matches('connected')
+    ? 'good'
+    : snapshot.matches('disconnected') || snapshot.matches('restarting')
+      ? 'reconnecting'
+      : snapshot.matches('failed')
+        ? 'failed'
+        : 'connecting';
+  const video = !remote.media.camera ? 'off' : stream?.getVideoTracks().length ? 'live' : 'waiting';
+  return {
+    stream,
+    name: String(remote.meta.name ?? 'Guest'),
+    video,
+    micMuted: remote.media.muted,
+    link,
+    message: '',
+  };
+}
+
+const initials = (name: string): string =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0]!.toUpperCase())
+    .join('') || '?';
+
+/**
+ * A video tile for one participant: you, the first other participant, or a participant by key.
+ *
+ * Shows the participant's name, a muted-microphone badge, the state of the connection, and a placeholder
+ * while the camera is off or the video has not started. Remote audio plays; if the browser blocks it, the tile
+ * offers a button to turn the sound on.
+ *
+ * @summary Renders the local or a remote participant.
+ *
+ * @csspart base - The tile.
+ * @csspart video - The `<video>` element.
+ * @csspart placeholder - What shows instead of video: initials, camera off, camera blocked.
+ * @csspart name - The participant's name.
+ * @csspart badges - The row of badges (microphone, connection).
+ * @csspart unmute - The button shown when the browser blocked sound.
+ *
+ * @cssprop --rtc-tile-bg - Background of the tile behind the video.
+ * @cssprop --rtc-radius - Corner radius of the tile.
+ * @cssprop --rtc-speaking - Colour of the ring around a speaking participant.
+ *
+ * @cssstate speaking - Set while the participant speaks.
+ * @cssstate video-off - Set while no video shows.
+ */
+export class RtcVideo extends LitElement {
+  static override styles = [theme, styles];
+
+  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #view = new CallController<TileView | undefined>(this, (call) =>
+    this.peer === 'local' ? localView(call) : remoteView(call, this.peer),
+  );
+  #audio?: { context: AudioContext; analyser: AnalyserNode; source: MediaStreamAudioSourceNode; timer: number };
+
+  @query('video') accessor videoElement!: HTMLVideoElement | null;
+
+  @state() accessor autoplayBlocked = false;
+
+  @consume({ context: callContext, subscribe: true })
+  @state()
+  accessor contextCall: Call | undefined;
+
+  /** Whose video: `local` (you), `remote` (the first other participant), or a participant's key. */
+  @property({ reflect: true }) accessor peer = 'remote';
+
+  /** Id of an `<rtc-call>` to show, when this element is not inside one. */
+  @property() accessor call = '';
+
+  /** How the video fills the tile: `cover` crops, `contain` letterboxes. */
+  @property({ reflect: true }) accessor fit: 'cover' | 'contain' = 'cover';
+
+  /** Mirror the video. Your own video is mirrored unless `no-mirror` is set. */
+  @property({ type: Boolean }) accessor mirror = false;
+
+  /** Do not mirror your own video. */
+  @property({ type: Boolean, attribute: 'no-mirror' }) accessor noMirror = false;
+
+  /** Silence this participant here. Your own tile is always silent. */
+  @property({ type: Boolean }) accessor muted = false;
+
+  #offSpeaker?: () => void;
+
+  readonly #rebind = (): void => {
+    const call = findCall(this, this.call, this.contextCall);
+    if (call === this.#view.call && this.#offSpeaker) return;
+    this.#offSpeaker?.();
+    this.#offSpeaker = call?.on('speaker', () => this.#applySpeaker());
+    this.#view.call = call;
+  };
+
+  #applySpeaker(): void {
+    const video = this.videoElement as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+    const speaker = this.#view.call?.speaker ?? '';
+    if (video?.setSinkId && this.peer !== 'local') void video.setSinkId(speaker).catch(() => {});
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#rebind();
+    // A call named by id may start (or restart) after this element: follow it.
+    document.addEventListener('rtc-state', this.#rebind);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('rtc-state', this.#rebind);
+    this.#offSpeaker?.();
+    this.#offSpeaker = undefined;
+    this.#stopLevel();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('contextCall') || changed.has('call')) this.#rebind();
+    if (changed.has('peer')) this.#view.refresh();
+  }
+
+  protected override updated(): void {
+    const view = this.#view.value;
+    const video = this.videoElement;
+    if (video && video.srcObject !== (view?.stream ?? null)) {
+      video.srcObject = view?.stream ?? null;
+      this.#applySpeaker();
+      this.#play(video);
+      this.#startLevel(view?.stream);
+    }
+    if (view?.video === 'live') this.#internals.states.delete('video-off');
+    else this.#internals.states.add('video-off');
+  }
+
+  /** Plays, falling back to muted playback plus an unmute button when the browser refuses sound. */
+  #play(video: HTMLVideoElement): void {
+    if (!video.srcObject) return;
+    video.play().catch((error: DOMException) => {
+      if (error.name !== 'NotAllowedError' || video.muted) return;
+      video.muted = true;
+      this.autoplayBlocked = true;
+      void video.play().catch(() => {});
+    });
+  }
+
+  #unmute(): void {
+    const video = this.videoElement;
+    if (!video) return;
+    video.muted = false;
+    void video
+      .play()
+      .then(() => (this.autoplayBlocked = false))
+      .catch(() => {});
+    void this.#audio?.context.resume();
+  }
+
+  /** Watches the audio level to set `:state(speaking)`. */
+  #startLevel(stream: MediaStream | undefined): void {
+    this.#stopLevel();
+    if (!stream?.getAudioTracks().length || typeof AudioContext === 'undefined') return;
+    const context = new AudioContext();
+    const source = context.createMediaStreamSource(stream);
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 512;
+    source.connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const timer = window.setInterval(() => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const sample of samples) sum += sample * sample;
+      // About -40 dBFS RMS: louder than room noise, quieter than speech.
+      const speaking = Math.sqrt(sum / samples.length) > 0.01 && !this.#view.value?.micMuted;
+      if (speaking) this.#internals.states.add('speaking');
+      else this.#internals.states.delete('speaking');
+    }, 150);
+    this.#audio = { context, analyser, source, timer };
+  }
+
+  #stopLevel(): void {
+    if (!this.#audio) return;
+    clearInterval(this.#audio.timer);
+    this.#audio.source.disconnect();
+    void this.#audio.context.close();
+    this.#audio = undefined;
+    this.#internals.states.delete('speaking');
+  }
+
+  protected override render() {
+    const view = this.#view.value;
+    const local = this.peer === 'local';
+    const mirrored = this.mirror || (local && !this.noMirror);
+    const name = view?.name ?? (local ? 'You' : '');
+    const placeholder =
+      view?.video === 'blocked'
+        ? 'Camera blocked'
+        : view?.video === 'off'
+          ? 'Camera off'
+          : view?.link === 'connecting' || !view
+            ? 'Connecting…'
+            : '';
+    return html`
+      <figure part="base" class="base" aria-label=${name ? `Video of ${local ? 'you' : name}` : 'Video'}>
+        <video
+          part="video"
+          class=${mirrored ? 'mirrored' : ''}
+          style="object-fit: ${this.fit === 'contain' ? 'contain' : 'cover'}"
+          autoplay
+          playsinline
+          .muted=${local || this.muted}
+          ?hidden=${view?.video !== 'live'}
+        ></video>
+        <div part="placeholder" class="placeholder" ?hidden=${view?.video === 'live'}>
+          <span class="avatar" aria-hidden="true">${initials(name)}</span>
+          ${placeholder ? html`<span class="note">${placeholder}</span>` : nothing}
+          ${view?.message && view.video === 'blocked' ? html`<span class="detail">${view.message}</span>` : nothing}
+        </div>
+        <figcaption class="caption">
+          <span part="name" class="name">${local ? `${name} (you)` : name}</span>
+          <span part="badges" class="badges">
+            <span
+              class="badge mic"
+              role="img"
+              aria-label="Microphone muted"
+              title="Microphone muted"
+              ?hidden=${!view?.micMuted}
+            >
+              <svg viewBox="0 0 24 24" aria-hidden="true">
+                <path d="M12 3a3 3 0 0 0-3 3v5a3 3 0 0 0 6 0V6a3 3 0 0 0-3-3Z M6 11a6 6 0 0 0 12 0 M12 17v4" />
+                <path d="M4 4l16 16" class="strike" />
+              </svg>
+            </span>
+            ${
+              view?.link && view.link !== 'good'
+                ? html`<span
+                    class="badge link ${view.link}"
+                    role="img"
+                    aria-label="Connection: ${view.link}"
+                    title=${view.link}
+                    >${view.link === 'reconnecting' ? 'Reconnecting' : view.link === 'failed' ? 'No connection' : 'Connecting'}</span
+                  >`
+                : nothing
+            }
+          </span>
+        </figcaption>
+        <button part="unmute" class="unmute" type="button" ?hidden=${!this.autoplayBlocked} @click=${this.#unmute}>
+          Click to turn sound on
+        </button>
+      </figure>
+    `;
+  }
+}

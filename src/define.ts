@@ -1,0 +1,8 @@
+/**
+ * Registers every rtc-kit element under its `rtc-*` name.
+ *
+ * @module
+ */
+import './components/call/define.js';
+import './components/controls/define.js';
+import './components/video/define.js';

@@ -1,0 +1,162 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import '../../src/define.js';
+import type { RtcCall, RtcControls, RtcVideo } from '../../src/components/index.js';
+import type {
+  RtcErrorEvent,
+  RtcPeerConnectedEvent,
+  RtcPeerJoinedEvent,
+  RtcPeerLeftEvent,
+  RtcStateEvent,
+} from '../../src/events/index.js';
+import { relayUrl, uniqueRoom } from './commands.js';
+
+let server = '';
+before(async () => {
+  server = await relayUrl();
+});
+
+/** A shadow-DOM lookup that fails loudly. */
+function inside<T extends Element>(host: Element, selector: string): T {
+  const found = host.shadowRoot?.querySelector<T>(selector);
+  if (!found) throw new Error(`${host.localName} has no ${selector}`);
+  return found;
+}
+
+/** The default tiles an `<rtc-call>` renders. */
+const tiles = (call: RtcCall): RtcVideo[] => [...(call.shadowRoot?.querySelectorAll<RtcVideo>('rtc-video') ?? [])];
+
+/** Two calls side by side in one page, in the same room. */
+async function pair(): Promise<{ alice: RtcCall; bob: RtcCall; root: HTMLElement }> {
+  const room = uniqueRoom('el');
+  const root = await fixture<HTMLElement>(html`
+    <div style="display: grid; grid-template-columns: 1fr 1fr; width: 1200px">
+      <rtc-call id="alice" room=${room} server=${server} name="Alice" autojoin></rtc-call>
+      <rtc-call id="bob" room=${room} server=${server} name="Bob" autojoin></rtc-call>
+    </div>
+  `);
+  const alice = root.querySelector<RtcCall>('#alice')!;
+  const bob = root.querySelector<RtcCall>('#bob')!;
+  await waitUntil(() => alice.state === 'in-call' && bob.state === 'in-call', 'both in call', { timeout: 15_000 });
+  return { alice, bob, root };
+}
+
+/** Waits until the remote tile of `call` plays decoded video. */
+async function remotePlays(call: RtcCall): Promise<HTMLVideoElement> {
+  await waitUntil(() => tiles(call).length === 2, 'a remote tile', { timeout: 10_000 });
+  const video = inside<HTMLVideoElement>(tiles(call)[1]!, 'video');
+  await waitUntil(() => video.videoWidth > 0 && video.currentTime > 0, 'remote video plays', { timeout: 15_000 });
+  return video;
+}
+
+afterEach(() => {
+  for (const call of document.querySelectorAll('rtc-call')) call.leave();
+});
+
+describe('<rtc-call>', () => {
+  it('puts two calls in one room in-call, each tile showing the other’s decoded video', async () => {
+    const { alice, bob } = await pair();
+    expect(alice.getAttribute('state')).to.equal('in-call');
+    expect(alice.matches(':state(in-call)')).to.equal(true);
+    await remotePlays(alice);
+    await remotePlays(bob);
+    expect(alice.peers.map((p) => p.meta.name)).to.deep.equal(['Bob']);
+    const caption = inside<HTMLElement>(tiles(alice)[1]!, '[part="name"]');
+    expect(caption.textContent).to.equal('Bob');
+    expect(inside<HTMLElement>(tiles(alice)[0]!, '[part="name"]').textContent).to.equal('Alice (you)');
+  });
+
+  it('fires typed events as participants come and go', async () => {
+    const room = uniqueRoom('events');
+    const alice = await fixture<RtcCall>(html`<rtc-call room=${room} server=${server} name="Alice"></rtc-call>`);
+    const waiting = oneEvent<RtcStateEvent>(alice, 'rtc-state');
+    alice.join();
+    expect((await waiting).state).to.equal('joining');
+    await waitUntil(() => alice.state === 'waiting', 'waiting alone');
+    const joined = oneEvent<RtcPeerJoinedEvent>(alice, 'rtc-peer-joined');
+    const connected = oneEvent<RtcPeerConnectedEvent>(alice, 'rtc-peer-connected');
+    const bob = document.createElement('rtc-call');
+    Object.assign(bob, { room, server, name: 'Bob', autojoin: true });
+    document.body.append(bob);
+    expect((await joined).peer.meta.name).to.equal('Bob');
+    expect((await connected).peer.meta.name).to.equal('Bob');
+    const left = oneEvent<RtcPeerLeftEvent>(alice, 'rtc-peer-left');
+    bob.remove();
+    expect((await left).peer.meta.name, 'removing an element leaves the room cleanly').to.equal('Bob');
+    await waitUntil(() => alice.state === 'waiting', 'alone again');
+  });
+
+  it('shows the other side that the microphone is muted', async () => {
+    const { alice, bob } = await pair();
+    await remotePlays(bob);
+    const controls = inside<RtcControls>(alice, 'rtc-controls');
+    await waitUntil(() => controls.shadowRoot?.querySelector('button.mic'), 'the mic button');
+    const mic = inside<HTMLButtonElement>(controls, 'button.mic');
+    expect(mic.getAttribute('aria-pressed')).to.equal('false');
+    mic.click();
+    await waitUntil(() => mic.getAttribute('aria-pressed') === 'true', 'the toggle says muted');
+    const badge = () => inside<HTMLElement>(tiles(bob)[1]!, '.badge.mic');
+    await waitUntil(() => !badge().hidden, 'Bob sees Alice muted', { timeout: 5000 });
+    mic.click();
+    await waitUntil(() => badge().hidden, 'and unmuted again', { timeout: 5000 });
+  });
+
+  it('does not drop the call when moved in the DOM', async () => {
+    const { alice, bob, root } = await pair();
+    await remotePlays(bob);
+    const actor = alice.actor;
+    const elsewhere = document.createElement('section');
+    root.append(elsewhere);
+    elsewhere.append(alice);
+    await alice.updateComplete;
+    expect(alice.actor, 'the same call').to.equal(actor);
+    expect(alice.state).to.equal('in-call');
+    await remotePlays(alice);
+    const video = inside<HTMLVideoElement>(tiles(bob)[1]!, 'video');
+    const time = video.currentTime;
+    await waitUntil(() => video.currentTime > time, 'Bob still receives Alice');
+  });
+
+  it('turns bad attributes into rtc-error and a visible message, never an exception', async () => {
+    const call = await fixture<RtcCall>(html`<rtc-call room="no spaces allowed" server=${server}></rtc-call>`);
+    const error = oneEvent<RtcErrorEvent>(call, 'rtc-error');
+    call.join();
+    const { code, message } = await error;
+    expect(code).to.equal('invalid-attribute');
+    expect(message).to.match(/room/);
+    const shown = inside<HTMLElement>(call, '[part="error"]');
+    await call.updateComplete;
+    expect(shown.hidden).to.equal(false);
+    expect(shown.textContent).to.contain('is not valid');
+
+    for (const [attribute, value, pattern] of [
+      ['server', 'http://[oops', /not a URL/],
+      ['server', 'ftp://example.org/signal', /ws:\/\/ or wss:\/\//],
+      ['ice-servers', '{not json', /JSON/],
+      ['ice-servers', '{"urls":"stun:x"}', /array/],
+    ] as const) {
+      const bad = await fixture<RtcCall>(html`<rtc-call room="fine"></rtc-call>`);
+      bad.setAttribute(attribute, value);
+      const next = oneEvent<RtcErrorEvent>(bad, 'rtc-error');
+      bad.join();
+      expect((await next).message).to.match(pattern);
+      expect(bad.state).to.equal('idle');
+    }
+  });
+
+  it('treats leave() before join() as harmless', async () => {
+    const call = await fixture<RtcCall>(html`<rtc-call room=${uniqueRoom('x')} server=${server}></rtc-call>`);
+    call.leave();
+    expect(call.state).to.equal('idle');
+    expect(call.actor).to.equal(undefined);
+  });
+});
+
+describe('accessibility', () => {
+  it('passes for a call in progress, its tiles and its controls', async () => {
+    const { alice } = await pair();
+    await remotePlays(alice);
+    await expect(alice).to.be.accessible();
+    for (const tile of tiles(alice)) await expect(tile).to.be.accessible();
+    await expect(inside(alice, 'rtc-controls')).to.be.accessible();
+  });
+});
