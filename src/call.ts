@@ -1,5 +1,11 @@
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import { callMachine, type CallEmitted, type CallInput, type CallPeer } from './machines/call.machine.js';
+import {
+  callMachine,
+  type CallEmitted,
+  type CallInput,
+  type CallPeer,
+  type ChatMessage,
+} from './machines/call.machine.js';
 
 /** The call's lifecycle, flattened to one word. */
 export type CallState = 'idle' | 'joining' | 'waiting' | 'in-call' | 'reconnecting' | 'leaving' | 'ended' | 'failed';
@@ -19,6 +25,7 @@ export interface CallEventMap {
   track: Extract<CallEmitted, { type: 'track' }>;
   error: Extract<CallEmitted, { type: 'error' }>;
   'peer-media': Extract<CallEmitted, { type: 'peer-media' }>;
+  message: Extract<CallEmitted, { type: 'message' }>;
   speaker: { type: 'speaker'; deviceId: string };
 }
 
@@ -68,6 +75,11 @@ export class Call {
     return this.actor.getSnapshot().context.localStream;
   }
 
+  /** The latest chat messages, oldest first. */
+  get messages(): ChatMessage[] {
+    return this.actor.getSnapshot().context.messages;
+  }
+
   /** The RTCPeerConnection to one participant, for stats. */
   connection(peer: string): RTCPeerConnection | undefined {
     return this.actor.getSnapshot().context.peers[peer]?.ref.getSnapshot().context.pc;
@@ -102,6 +114,14 @@ export class Call {
   /** Leaves the room, says goodbye to every peer, and releases camera and microphone. */
   leave(): void {
     this.actor.send({ type: 'call.leave' });
+  }
+
+  /**
+   * Sends a chat message to everyone in the call, over each peer connection's data channel. Messages sent
+   * while a channel is still opening are queued, not lost.
+   */
+  send(text: string): void {
+    this.actor.send({ type: 'call.send', text });
   }
 
   /** Mutes or unmutes the microphone, without renegotiation. */

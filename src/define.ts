@@ -4,5 +4,6 @@
  * @module
  */
 import './components/call/define.js';
+import './components/chat/define.js';
 import './components/controls/define.js';
 import './components/video/define.js';

@@ -1,7 +1,7 @@
 /**
  * rtc-kit: drop-in web components and an XState connection engine for real-time calls.
  *
- * Importing this module registers every element (`<rtc-call>`, `<rtc-video>`, `<rtc-controls>`).
+ * Importing this module registers every element (`<rtc-call>`, `<rtc-video>`, `<rtc-controls>`, `<rtc-chat>`).
  *
  * @module
  */
@@ -9,7 +9,14 @@ import './define.js';
 
 export * from './signaling/index.js';
 export { Call, callStateOf, createCall, type CallEventMap, type CallState, type CreateCallOptions } from './call.js';
-export { callMachine, SESSION_META_KEY, type CallInput, type CallPeer } from './machines/call.machine.js';
+export {
+  callMachine,
+  SESSION_META_KEY,
+  type CallInput,
+  type CallPeer,
+  type ChatMessage,
+  type MediaState,
+} from './machines/call.machine.js';
 export { signalingMachine, backoffDelay, type SignalingInput } from './machines/signaling.machine.js';
 export { peerMachine, type PeerInput } from './machines/peer.machine.js';
 export { iceMachine, type CandidatePair } from './machines/ice.machine.js';

@@ -4,6 +4,7 @@
  * @module
  */
 export { RtcCall } from './call/call.js';
+export { RtcChat } from './chat/chat.js';
 export { RtcControls } from './controls/controls.js';
 export { RtcVideo } from './video/video.js';
 export { CallController, shallowEqual } from './call-controller.js';

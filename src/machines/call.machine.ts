@@ -45,6 +45,23 @@ export interface CallPeer {
   media: MediaState;
 }
 
+/** One chat message. */
+export interface ChatMessage {
+  /** `local` for a message sent from here, else the sender's key. */
+  peer: string;
+  /** The sender's name when the message arrived (it may have left since). */
+  name: string;
+  text: string;
+  /** When it was sent, in ms since the epoch, by the sender's clock. */
+  time: number;
+}
+
+/** Longest chat message, in characters. */
+export const MAX_CHAT_LENGTH = 4000;
+
+/** Messages the call remembers, so a chat panel added later still shows the conversation. */
+export const CHAT_HISTORY = 200;
+
 /** A participant's microphone and camera, as it announces them to the others. */
 export interface MediaState {
   muted: boolean;
@@ -69,6 +86,8 @@ export interface CallContext {
   self?: string;
   peers: Record<string, CallPeer>;
   localStream?: MediaStream;
+  /** The latest chat messages, oldest first. */
+  messages: ChatMessage[];
   /** This participant's microphone and camera, announced to every peer. */
   localMedia: MediaState;
   tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
@@ -87,7 +106,8 @@ export type CallCommand =
   | { type: 'call.mute'; muted: boolean }
   | { type: 'call.camera'; on: boolean }
   | { type: 'call.screen'; on: boolean }
-  | { type: 'call.device'; kind: 'audioinput' | 'videoinput'; deviceId: string };
+  | { type: 'call.device'; kind: 'audioinput' | 'videoinput'; deviceId: string }
+  | { type: 'call.send'; text: string };
 
 type OrphanExpired = { type: 'call.orphan.expired'; key: string };
 
@@ -98,6 +118,7 @@ export type CallEmitted =
   | { type: 'peer-connected'; peer: string }
   | { type: 'track'; peer: string; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'peer-media'; peer: string; media: MediaState }
+  | ({ type: 'message' } & ChatMessage)
   | { type: 'error'; code: string; message: string };
 
 type Events = CallCommand | SignalingNotification | PeerNotification | MediaNotification | OrphanExpired;
@@ -289,6 +310,38 @@ export const callMachine = setup({
             data: { state: { ...context.localMedia } },
           });
     }),
+    /** Sends a chat message to every peer over its data channel, and records it. */
+    sendChat: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'call.send') return;
+      const text = event.text.trim().slice(0, MAX_CHAT_LENGTH);
+      if (!text) return;
+      const message: ChatMessage = { peer: 'local', name: String(context.meta.name ?? 'You'), text, time: Date.now() };
+      const data = JSON.stringify({ text: message.text, time: message.time });
+      for (const peer of Object.values(context.peers))
+        enqueue.sendTo(peer.ref, { type: 'peer.send', channel: 'chat', data });
+      enqueue.assign({ messages: [...context.messages, message].slice(-CHAT_HISTORY) });
+      enqueue.emit({ type: 'message', ...message });
+    }),
+    /** Records a chat message from a peer; anything malformed is dropped. */
+    receiveChat: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'peer.message' || event.channel !== 'chat') return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      const { text, time } = (parsed ?? {}) as { text?: unknown; time?: unknown };
+      if (typeof text !== 'string' || !text) return;
+      const message: ChatMessage = {
+        peer: event.key,
+        name: String(context.peers[event.key]?.meta.name ?? 'Guest'),
+        text: text.slice(0, MAX_CHAT_LENGTH),
+        time: typeof time === 'number' && Number.isFinite(time) ? time : Date.now(),
+      };
+      enqueue.assign({ messages: [...context.messages, message].slice(-CHAT_HISTORY) });
+      enqueue.emit({ type: 'message', ...message });
+    }),
     sayGoodbye: enqueueActions(({ context, enqueue }) => {
       for (const peer of Object.values(context.peers))
         enqueue.sendTo('signaling', { type: 'signaling.send', to: peer.id, data: { bye: true } as Json });
@@ -339,6 +392,7 @@ export const callMachine = setup({
     orphanGrace: input.orphanGrace ?? 10_000,
     peers: {},
     tracks: {},
+    messages: [],
     localMedia: {
       muted: false,
       camera: input.media === false ? false : input.media?.video !== false,
@@ -424,6 +478,8 @@ export const callMachine = setup({
           guard: 'isOrphan',
           actions: { type: 'removePeer', params: ({ event }) => ({ key: event.key }) },
         },
+        'peer.message': { actions: 'receiveChat' },
+        'call.send': { actions: 'sendChat' },
         'peer.track': {
           actions: enqueueActions(({ event, enqueue }) =>
             enqueue.emit({ type: 'track', peer: event.key, track: event.track, stream: event.stream }),

@@ -26,7 +26,8 @@ export type PeerConnectionCommand =
   | { type: 'pc.replace-track'; kind: 'audio' | 'video'; track: MediaStreamTrack | null }
   | { type: 'pc.add-track'; track: MediaStreamTrack; stream?: MediaStream }
   | { type: 'pc.remove-track'; track: MediaStreamTrack }
-  | { type: 'pc.restart-ice' };
+  | { type: 'pc.restart-ice' }
+  | { type: 'pc.send'; channel: 'chat'; data: string };
 
 /** What the connection reports. */
 export type PeerConnectionEvent =
@@ -39,6 +40,7 @@ export type PeerConnectionEvent =
   | { type: 'pc.ice.pair'; pair: CandidatePair }
   | { type: 'pc.track'; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'pc.rollback' }
+  | { type: 'pc.message'; channel: string; data: string }
   | { type: 'pc.error'; message: string };
 
 type StatsEntry = { type: string; id: string; [key: string]: unknown };
@@ -88,7 +90,23 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (!closed) sendBack({ type: 'pc.error', message: `${what}: ${(error as Error)?.message ?? error}` });
     };
 
+    // The chat channel is negotiated (both sides create it with id 0), so it needs no signaling of its own.
+    // Messages sent before it opens wait here.
+    let chat: RTCDataChannel | undefined;
+    const outbox: string[] = [];
+    const openChat = (): void => {
+      if (chat) return;
+      chat = pc.createDataChannel('chat', { negotiated: true, id: 0 });
+      chat.onopen = () => {
+        for (const data of outbox.splice(0)) chat?.send(data);
+      };
+      chat.onmessage = ({ data }) => {
+        if (typeof data === 'string') sendBack({ type: 'pc.message', channel: 'chat', data });
+      };
+    };
+
     if (input.initiator) {
+      openChat();
       for (const kind of ['audio', 'video'] as const) {
         const transceiver = pc.addTransceiver(tracks[kind] ?? kind, { direction: 'sendrecv', streams: [stream] });
         senders[kind] = transceiver.sender;
@@ -150,6 +168,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           await adoptTransceivers();
           await pc.setLocalDescription();
           if (pc.localDescription) signal({ description: pc.localDescription.toJSON() });
+          // After the answer the SCTP transport exists, so opening the channel needs no new negotiation.
+          openChat();
         }
         reportSignaling();
       } else if (candidate !== undefined) {
@@ -187,6 +207,10 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           return;
         case 'pc.restart-ice':
           pc.restartIce();
+          return;
+        case 'pc.send':
+          if (chat?.readyState === 'open') chat.send(command.data);
+          else outbox.push(command.data);
           return;
       }
     });

@@ -61,6 +61,7 @@ export type PeerCommand =
   | { type: 'peer.add-track'; track: MediaStreamTrack; stream?: MediaStream }
   | { type: 'peer.remove-track'; track: MediaStreamTrack }
   | { type: 'peer.restart' }
+  | { type: 'peer.send'; channel: 'chat'; data: string }
   | { type: 'peer.close' };
 
 /** What a peer tells its parent (and emits). */
@@ -68,6 +69,7 @@ export type PeerNotification =
   | { type: 'peer.signal.out'; key: string; data: Json }
   | { type: 'peer.connected'; key: string }
   | { type: 'peer.disconnected'; key: string }
+  | { type: 'peer.message'; key: string; channel: string; data: string }
   | { type: 'peer.track'; key: string; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'peer.failed'; key: string; error: string };
 
@@ -167,6 +169,23 @@ export const peerMachine = setup({
     },
     'peer.remove-track': {
       actions: { type: 'command', params: ({ event }) => ({ type: 'pc.remove-track', track: event.track }) },
+    },
+    'peer.send': {
+      actions: {
+        type: 'command',
+        params: ({ event }) => ({ type: 'pc.send', channel: event.channel, data: event.data }),
+      },
+    },
+    'pc.message': {
+      actions: {
+        type: 'notify',
+        params: ({ context, event }) => ({
+          type: 'peer.message',
+          key: context.key,
+          channel: event.channel,
+          data: event.data,
+        }),
+      },
     },
     'peer.close': { target: '.closed' },
     'pc.created': { actions: assign({ pc: ({ event }) => event.pc }) },

@@ -1,8 +1,10 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
-import type { RtcCall, RtcControls, RtcVideo } from '../../src/components/index.js';
+import { sendKeys } from '@web/test-runner-commands';
+import type { RtcCall, RtcChat, RtcControls, RtcVideo } from '../../src/components/index.js';
 import type {
   RtcErrorEvent,
+  RtcMessageEvent,
   RtcPeerConnectedEvent,
   RtcPeerJoinedEvent,
   RtcPeerLeftEvent,
@@ -148,6 +150,56 @@ describe('<rtc-call>', () => {
     call.leave();
     expect(call.state).to.equal('idle');
     expect(call.actor).to.equal(undefined);
+  });
+});
+
+describe('<rtc-chat>', () => {
+  /** The texts a chat shows, with their authors. */
+  const shown = (chat: RtcChat): string[] =>
+    [...(chat.shadowRoot?.querySelectorAll('[part="message"]') ?? [])].map(
+      (m) => `${m.querySelector('[part="author"]')?.textContent}: ${m.querySelector('[part="text"]')?.textContent}`,
+    );
+
+  it('delivers a message typed in one chat to the other, and as rtc-message', async () => {
+    const { alice, bob, root } = await pair();
+    await remotePlays(bob);
+    root.insertAdjacentHTML('beforeend', '<rtc-chat call="alice"></rtc-chat><rtc-chat call="bob"></rtc-chat>');
+    const [aliceChat, bobChat] = [...root.querySelectorAll('rtc-chat')];
+    await aliceChat!.updateComplete;
+    const received = oneEvent<RtcMessageEvent>(bob, 'rtc-message');
+    const sent = oneEvent<RtcMessageEvent>(alice, 'rtc-message');
+    inside<HTMLInputElement>(aliceChat!, 'input').focus();
+    await sendKeys({ type: 'Hello Bob' });
+    await sendKeys({ press: 'Enter' });
+    const message = await received;
+    expect(message.text).to.equal('Hello Bob');
+    expect(message.peer).to.have.nested.property('meta.name', 'Alice');
+    expect((await sent).peer).to.equal('local');
+    await waitUntil(() => shown(bobChat!).includes('Alice: Hello Bob'), 'Bob’s chat shows it');
+    expect(shown(aliceChat!)).to.deep.equal(['You: Hello Bob']);
+    expect(inside<HTMLInputElement>(aliceChat!, 'input').value, 'the input is cleared').to.equal('');
+
+    expect(bobChat!.unread).to.equal(1);
+    expect(bobChat!.matches(':state(unread)')).to.equal(true);
+    inside<HTMLInputElement>(bobChat!, 'input').focus();
+    await waitUntil(() => bobChat!.unread === 0 && !bobChat!.matches(':state(unread)'), 'read once focused');
+    await expect(bobChat).to.be.accessible();
+  });
+
+  it('keeps messages sent before a connection is open, and delivers them', async () => {
+    const room = uniqueRoom('early');
+    const alice = await fixture<RtcCall>(
+      html`<rtc-call room=${room} server=${server} name="Alice" autojoin></rtc-call>`,
+    );
+    await waitUntil(() => alice.state === 'waiting', 'Alice waits');
+    // The moment Bob is announced there is no data channel to him yet.
+    alice.addEventListener('rtc-peer-joined', () => alice.send('sent before the channel opened'), { once: true });
+    const bob = document.createElement('rtc-call');
+    Object.assign(bob, { room, server, name: 'Bob', autojoin: true });
+    document.body.append(bob);
+    const message = await oneEvent<RtcMessageEvent>(bob, 'rtc-message');
+    expect(message.text).to.equal('sent before the channel opened');
+    bob.remove();
   });
 });
 

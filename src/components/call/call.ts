@@ -4,6 +4,7 @@ import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { Call, callStateOf, type CallState } from '../../call.js';
 import { RtcErrorEvent } from '../../events/rtc-error.js';
+import { RtcMessageEvent } from '../../events/rtc-message.js';
 import { RtcPeerConnectedEvent } from '../../events/rtc-peer-connected.js';
 import { RtcPeerJoinedEvent } from '../../events/rtc-peer-joined.js';
 import { RtcPeerLeftEvent } from '../../events/rtc-peer-left.js';
@@ -69,6 +70,7 @@ class AttributeError extends Error {}
  * @fires {RtcPeerJoinedEvent} rtc-peer-joined - A participant joined.
  * @fires {RtcPeerLeftEvent} rtc-peer-left - A participant left.
  * @fires {RtcPeerConnectedEvent} rtc-peer-connected - Media with a participant flows.
+ * @fires {RtcMessageEvent} rtc-message - A chat message arrived, or was sent from here (`peer` is `local`).
  * @fires {RtcErrorEvent} rtc-error - Something went wrong: a bad attribute, a denied camera, a full room.
  */
 export class RtcCall extends LitElement {
@@ -236,6 +238,9 @@ export class RtcCall extends LitElement {
       }),
       call.on('peer-connected', ({ peer }) => this.dispatchEvent(new RtcPeerConnectedEvent(remote(peer)))),
       call.on('error', ({ code, message }) => this.#fail(code, message)),
+      call.on('message', ({ peer, text, time }) =>
+        this.dispatchEvent(new RtcMessageEvent(peer === 'local' ? 'local' : remote(peer), text, time)),
+      ),
     ];
   }
 
@@ -287,6 +292,16 @@ export class RtcCall extends LitElement {
   /** Leaves the room, saying goodbye to everyone, and releases camera and microphone. */
   leave(): void {
     this.provided?.leave();
+  }
+
+  /**
+   * Sends a chat message to everyone in the call. It fires `rtc-message` here too, with `peer` `local`.
+   *
+   * @example
+   * call.send('Back in 5 minutes');
+   */
+  send(text: string): void {
+    this.provided?.send(String(text));
   }
 
   protected override render() {

@@ -1,0 +1,113 @@
+import { css } from 'lit';
+
+export default css`
+  :host {
+    display: block;
+  }
+  .base {
+    display: flex;
+    flex-direction: column;
+    height: var(--rtc-chat-height, 22rem);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+    border: 1px solid var(--_border);
+    overflow: hidden;
+  }
+  .log {
+    flex: 1;
+    overflow-y: auto;
+  }
+  .list {
+    margin: 0;
+    padding: 0.75rem;
+    list-style: none;
+    display: flex;
+    flex-direction: column;
+    gap: 0.5rem;
+  }
+  .message {
+    max-width: 85%;
+    align-self: flex-start;
+  }
+  .message.mine {
+    align-self: flex-end;
+    text-align: end;
+  }
+  .meta {
+    display: flex;
+    gap: 0.4rem;
+    align-items: baseline;
+    font-size: 0.75rem;
+    color: var(--_muted);
+  }
+  .message.mine .meta {
+    justify-content: flex-end;
+  }
+  .author {
+    font-weight: 600;
+    color: var(--_fg);
+  }
+  .text {
+    margin: 0.15rem 0 0;
+    padding: 0.45rem 0.7rem;
+    border-radius: 0.8rem;
+    background: color-mix(in srgb, var(--_fg) 8%, var(--_surface));
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+    text-align: start;
+  }
+  .message.mine .text {
+    background: var(--_accent);
+    color: #fff;
+  }
+  .empty {
+    flex: 1;
+    display: grid;
+    place-items: center;
+    margin: 0;
+    color: var(--_muted);
+    font-size: 0.9rem;
+  }
+  .form {
+    display: flex;
+    gap: 0.5rem;
+    padding: 0.6rem;
+    border-top: 1px solid var(--_border);
+  }
+  input {
+    flex: 1;
+    min-width: 0;
+    font: inherit;
+    padding: 0.5rem 0.7rem;
+    border-radius: 0.6rem;
+    border: 1px solid var(--_border);
+    background: var(--_bg);
+    color: var(--_fg);
+  }
+  button {
+    font: inherit;
+    padding: 0.5rem 0.9rem;
+    border: 0;
+    border-radius: 0.6rem;
+    background: var(--_accent);
+    color: #fff;
+    cursor: pointer;
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  input:focus-visible,
+  button:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+`;
