@@ -1,5 +1,5 @@
 // Builds the kit: dist/lib (unbundled ESM + .d.ts, relay included) and dist/rtc-kit.js (one minified ES module
-// with Lit and XState inside, for a plain <script type="module">).
+// with Lit and XState inside, for a plain <script type="module">), and custom-elements.json from the JSDoc.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -17,4 +17,7 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
-console.log('built dist/lib and dist/rtc-kit.js');
+execFileSync(process.execPath, ['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--quiet'], {
+  stdio: 'inherit',
+});
+console.log('built dist/lib, dist/rtc-kit.js and custom-elements.json');

@@ -38,7 +38,10 @@ class AttributeError extends Error {}
  * an `<rtc-controls>` bar. Children replace that layout; `<rtc-video>`, `<rtc-controls>`, `<rtc-chat>`,
  * `<rtc-stats>` and `<rtc-inspector>` anywhere inside bind to this call.
  *
+ * @tagname rtc-call
  * @summary One tag gives a working video call.
+ *
+ * @attr {string} state - Read-only: the call's state (`idle`, `joining`, `waiting`, `in-call`…), reflected for CSS and tests.
  *
  * @slot - Your own layout. Replaces the default grid and controls.
  *

@@ -21,6 +21,7 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
  * Text chat with everyone in the call, over a data channel on each peer connection. Shows the history with
  * names and times; Enter sends. Messages typed while a connection is still opening are queued, not lost.
  *
+ * @tagname rtc-chat
  * @summary Chat for a call.
  *
  * @csspart base - The panel.

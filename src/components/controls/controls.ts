@@ -59,6 +59,7 @@ const icons = {
  * microphone and speaker (where the browser can choose the speaker). Every control is labelled and works from
  * the keyboard; toggles say their state with `aria-pressed`.
  *
+ * @tagname rtc-controls
  * @summary Buttons and device pickers for a call.
  *
  * @csspart base - The bar.

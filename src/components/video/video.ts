@@ -82,6 +82,7 @@ const initials = (name: string): string =>
  * while the camera is off or the video has not started. Remote audio plays; if the browser blocks it, the tile
  * offers a button to turn the sound on.
  *
+ * @tagname rtc-video
  * @summary Renders the local or a remote participant.
  *
  * @csspart base - The tile.
