@@ -82,7 +82,12 @@ export class Relay {
     });
     if (this.options.static) this.#static.push(sirv(this.options.static, { dev: false, etag: true }));
     if (this.options.kitDir) {
-      const kit = sirv(this.options.kitDir, { dev: false, etag: true });
+      // The kit is loaded with <script type="module"> from pages on any origin, which needs CORS.
+      const kit = sirv(this.options.kitDir, {
+        dev: false,
+        etag: true,
+        setHeaders: (res) => res.setHeader('Access-Control-Allow-Origin', '*'),
+      });
       this.#static.push((req, res, next) => {
         if (!req.url?.startsWith('/dist/')) return next();
         req.url = req.url.slice('/dist'.length);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
@@ -94,5 +96,25 @@ describe('#demo', () => {
     const response = await fetch(`${origin}/dist/rtc-kit.js`);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /rtc-call/);
+  });
+
+  it('makes a call from a newcomer’s plain page holding only the two lines of the README', async () => {
+    const site = mkdtempSync(join(tmpdir(), 'rtc-plain-'));
+    writeFileSync(
+      join(site, 'index.html'),
+      `<script type="module" src="${origin}/dist/rtc-kit.js"></script>\n` +
+        `<rtc-call room="standup" server="${origin.replace('http', 'ws')}/signal" autojoin></rtc-call>\n`,
+    );
+    const page = new Relay({ port: 0, static: site, logLevel: 'warn' });
+    const { port } = await page.listen();
+    try {
+      const tabs = [await browser.newPage(), await browser.newPage()];
+      for (const tab of tabs) await tab.goto(`http://localhost:${port}/`);
+      for (const tab of tabs) await remotePlaying(tab, 1);
+      for (const tab of tabs) assert.equal(await callState(tab), 'in-call');
+      for (const tab of tabs) await tab.close();
+    } finally {
+      await page.close();
+    }
   });
 });

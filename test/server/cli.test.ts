@@ -73,6 +73,7 @@ describe('#static', () => {
     const kit = await fetch(`${http}/dist/rtc-kit.js`);
     assert.equal(kit.status, 200);
     assert.match(kit.headers.get('content-type') ?? '', /javascript/);
+    assert.equal(kit.headers.get('access-control-allow-origin'), '*', 'pages on other origins can load the kit');
     assert.equal((await fetch(`${http}/../secret.txt`)).status, 404);
     assert.equal((await fetch(`${http}/%2e%2e/secret.txt`)).status, 404);
     assert.equal((await fetch(`${http}/healthz`)).headers.get('content-type'), 'application/json');
