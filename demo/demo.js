@@ -7,6 +7,10 @@ const call = /** @type {import('../src/components/index.js').RtcCall} */ (docume
 const lobby = /** @type {HTMLFormElement} */ (document.getElementById('lobby'));
 const nameInput = /** @type {HTMLInputElement} */ (document.getElementById('name'));
 const share = /** @type {HTMLButtonElement} */ (document.getElementById('share'));
+const toggleChat = /** @type {HTMLButtonElement} */ (document.getElementById('toggle-chat'));
+const side = /** @type {HTMLElement} */ (document.getElementById('side'));
+const unread = /** @type {HTMLElement} */ (document.getElementById('unread'));
+const chat = /** @type {import('../src/components/index.js').RtcChat} */ (document.querySelector('rtc-chat'));
 
 /** @type {HTMLElement} */ (document.getElementById('room')).textContent = room;
 nameInput.value = localStorage.getItem('rtc-kit-demo-name') ?? '';
@@ -22,12 +26,29 @@ share.addEventListener('click', async () => {
   }
 });
 
+/** Opens or closes the chat panel. */
+function showChat(open = side.hidden) {
+  side.hidden = !open;
+  toggleChat.setAttribute('aria-expanded', String(open));
+  if (open) chat.shadowRoot?.querySelector('input')?.focus();
+}
+toggleChat.addEventListener('click', () => showChat());
+
+// The unread count on the Chat button follows the chat's own unread state.
+call.addEventListener('rtc-message', async () => {
+  await chat.updateComplete;
+  unread.textContent = String(chat.unread);
+  unread.hidden = chat.unread === 0;
+});
+chat.addEventListener('focusin', () => (unread.hidden = true));
+
 lobby.addEventListener('submit', (event) => {
   event.preventDefault();
   const name = nameInput.value.trim() || 'Guest';
   localStorage.setItem('rtc-kit-demo-name', name);
   lobby.hidden = true;
   call.hidden = false;
+  toggleChat.hidden = false;
   call.room = room;
   call.name = name;
   call.join();

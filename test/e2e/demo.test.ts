@@ -70,7 +70,19 @@ describe('#demo', () => {
     assert.equal(await first.$eval('#room', (el) => el.textContent), 'lobby');
     assert.deepEqual(await (await fetch(`${origin}/healthz`)).json(), { ok: true, rooms: 1, peers: 2 });
     mkdirSync('test/screenshots', { recursive: true });
+    // Chat from one tab to the other, through the demo's own panel. Clicks need the tab in front, as for a person.
+    await first.bringToFront();
+    await first.click('#toggle-chat');
+    await first.keyboard.type('Hello from Ada');
+    await first.keyboard.press('Enter');
+    await second.waitForFunction(() => document.querySelector('#unread')?.textContent === '1', poll);
     await second.bringToFront();
+    await second.click('#toggle-chat');
+    await second.waitForFunction(
+      () => document.querySelector('rtc-chat')?.shadowRoot?.textContent?.includes('Hello from Ada'),
+      poll,
+    );
+    await second.waitForFunction(() => document.getAnimations().length === 0, poll);
     await second.screenshot({ path: 'test/screenshots/demo-light.png' });
     await second.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     // Colours change with a short transition: shoot once it is over.
