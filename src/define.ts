@@ -6,4 +6,5 @@
 import './components/call/define.js';
 import './components/chat/define.js';
 import './components/controls/define.js';
+import './components/stats/define.js';
 import './components/video/define.js';

@@ -1,7 +1,7 @@
 /**
  * rtc-kit: drop-in web components and an XState connection engine for real-time calls.
  *
- * Importing this module registers every element (`<rtc-call>`, `<rtc-video>`, `<rtc-controls>`, `<rtc-chat>`).
+ * Importing this module registers every element (`<rtc-call>`, `<rtc-video>`, `<rtc-controls>`, `<rtc-chat>`, `<rtc-stats>`).
  *
  * @module
  */

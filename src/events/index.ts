@@ -5,3 +5,4 @@ export { RtcPeerConnectedEvent } from './rtc-peer-connected.js';
 export { RtcPeerJoinedEvent } from './rtc-peer-joined.js';
 export { RtcPeerLeftEvent } from './rtc-peer-left.js';
 export { RtcStateEvent } from './rtc-state.js';
+export { RtcStatsEvent } from './rtc-stats.js';
