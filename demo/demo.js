@@ -9,6 +9,8 @@ const nameInput = /** @type {HTMLInputElement} */ (document.getElementById('name
 const share = /** @type {HTMLButtonElement} */ (document.getElementById('share'));
 const toggleChat = /** @type {HTMLButtonElement} */ (document.getElementById('toggle-chat'));
 const side = /** @type {HTMLElement} */ (document.getElementById('side'));
+const toggleStats = /** @type {HTMLButtonElement} */ (document.getElementById('toggle-stats'));
+const stats = /** @type {HTMLElement} */ (document.getElementById('stats'));
 const unread = /** @type {HTMLElement} */ (document.getElementById('unread'));
 const chat = /** @type {import('../src/components/index.js').RtcChat} */ (document.querySelector('rtc-chat'));
 
@@ -33,6 +35,10 @@ function showChat(open = side.hidden) {
   if (open) chat.shadowRoot?.querySelector('input')?.focus();
 }
 toggleChat.addEventListener('click', () => showChat());
+toggleStats.addEventListener('click', () => {
+  stats.hidden = !stats.hidden;
+  toggleStats.setAttribute('aria-expanded', String(!stats.hidden));
+});
 
 // The unread count on the Chat button follows the chat's own unread state.
 call.addEventListener('rtc-message', async () => {
@@ -49,6 +55,7 @@ lobby.addEventListener('submit', (event) => {
   lobby.hidden = true;
   call.hidden = false;
   toggleChat.hidden = false;
+  toggleStats.hidden = false;
   call.room = room;
   call.name = name;
   call.join();

@@ -82,6 +82,11 @@ describe('#demo', () => {
       () => document.querySelector('rtc-chat')?.shadowRoot?.textContent?.includes('Hello from Ada'),
       poll,
     );
+    await second.click('#toggle-stats');
+    await second.waitForFunction(
+      () => document.querySelector('rtc-stats')?.shadowRoot?.textContent?.includes('Ada Lovelace'),
+      poll,
+    );
     await second.waitForFunction(() => document.getAnimations().length === 0, poll);
     await second.screenshot({ path: 'test/screenshots/demo-light.png' });
     await second.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
