@@ -14,28 +14,45 @@ export function shallowEqual(a: unknown, b: unknown): boolean {
   );
 }
 
+/** How a {@link CallController} finds its call, and what the host does when it changes. */
+export interface CallBinding {
+  /** The call to show now, e.g. `() => findCall(this, this.call, this.contextCall)`. */
+  find?: () => Call | undefined;
+  /** Runs when the bound call changes (not when the host merely moves in the DOM). */
+  onCall?: (call: Call | undefined) => void;
+}
+
 /**
  * Binds an element to a call. Whenever any actor of the call changes (the call, a peer, media, ICE), it
  * re-reads `select(call)`, and asks the host to update only when that slice changed. It unsubscribes while
  * the host is disconnected and re-reads the snapshot when it comes back, so moving an element costs nothing.
  *
+ * With `find`, it also looks the call up again whenever any `<rtc-call>` on the page changes state, so an
+ * element that names its call by id follows it when that call starts or restarts later.
+ *
  * @example
- * #state = new CallController(this, (call) => call.state);
+ * #state = new CallController(this, (call) => call.state, { find: () => findCall(this, this.call, this.contextCall) });
  * render() { return html`${this.#state.value}`; }
  */
 export class CallController<T> implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   readonly #select: (call: Call) => T;
   readonly #equals: (a: T, b: T) => boolean;
+  readonly #binding: CallBinding;
   #call?: Call;
   #subscription?: Subscription;
   #connected = false;
   #value?: T;
 
-  constructor(host: ReactiveControllerHost, select: (call: Call) => T, equals: (a: T, b: T) => boolean = shallowEqual) {
+  constructor(
+    host: ReactiveControllerHost,
+    select: (call: Call) => T,
+    { equals = shallowEqual, ...binding }: CallBinding & { equals?: (a: T, b: T) => boolean } = {},
+  ) {
     this.#host = host;
     this.#select = select;
     this.#equals = equals;
+    this.#binding = binding;
     host.addController(this);
   }
 
@@ -53,9 +70,15 @@ export class CallController<T> implements ReactiveController {
     if (call === this.#call) return;
     this.#unsubscribe();
     this.#call = call;
+    this.#binding.onCall?.(call);
     if (this.#connected) this.#subscribe();
     this.#refresh();
   }
+
+  /** Looks the call up again with `find`: call it when what `find` reads (an attribute, the context) changed. */
+  readonly rebind = (): void => {
+    if (this.#binding.find) this.call = this.#binding.find();
+  };
 
   /** Re-reads the slice now: for when what `select` reads from the host (an attribute) changed. */
   refresh(): void {
@@ -64,11 +87,14 @@ export class CallController<T> implements ReactiveController {
 
   hostConnected(): void {
     this.#connected = true;
+    if (this.#binding.find) document.addEventListener('rtc-state', this.rebind);
+    this.rebind();
     this.#subscribe();
   }
 
   hostDisconnected(): void {
     this.#connected = false;
+    document.removeEventListener('rtc-state', this.rebind);
     this.#unsubscribe();
   }
 

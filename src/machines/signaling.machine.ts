@@ -208,6 +208,14 @@ export const signalingMachine = setup({
   on: {
     'signaling.send': { actions: 'queueSignal' },
     'signaling.close': { target: '.closed' },
+    // Only connecting, joining and joined have a socket that can close.
+    'socket.closed': {
+      target: '.reconnecting',
+      actions: {
+        type: 'recordError',
+        params: ({ event }) => ({ code: 'socket-closed', message: `The relay closed the socket (${event.code}).` }),
+      },
+    },
   },
   states: {
     disconnected: {
@@ -217,13 +225,6 @@ export const signalingMachine = setup({
       entry: 'openSocket',
       on: {
         'socket.open': { target: 'joining' },
-        'socket.closed': {
-          target: 'reconnecting',
-          actions: {
-            type: 'recordError',
-            params: ({ event }) => ({ code: 'socket-closed', message: `The relay closed the socket (${event.code}).` }),
-          },
-        },
       },
       after: {
         connectTimeout: {
@@ -270,13 +271,6 @@ export const signalingMachine = setup({
             }),
           },
         ],
-        'socket.closed': {
-          target: 'reconnecting',
-          actions: {
-            type: 'recordError',
-            params: ({ event }) => ({ code: 'socket-closed', message: `The relay closed the socket (${event.code}).` }),
-          },
-        },
       },
       after: {
         connectTimeout: {
@@ -319,13 +313,6 @@ export const signalingMachine = setup({
                 });
             }
           }),
-        },
-        'socket.closed': {
-          target: 'reconnecting',
-          actions: {
-            type: 'recordError',
-            params: ({ event }) => ({ code: 'socket-closed', message: `The relay closed the socket (${event.code}).` }),
-          },
         },
       },
       states: {

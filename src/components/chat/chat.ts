@@ -52,7 +52,12 @@ export class RtcChat extends LitElement {
         joined: state === 'waiting' || state === 'in-call' || state === 'reconnecting',
       };
     },
-    (a, b) => a.messages === b.messages && a.joined === b.joined,
+    {
+      equals: (a, b) => a.messages === b.messages && a.joined === b.joined,
+      find: () => findCall(this, this.call, this.contextCall),
+      // What was said before this chat showed the call counts as read.
+      onCall: (call) => (this.#seen = call?.messages.length ?? 0),
+    },
   );
   /** Messages counted as seen. */
   #seen = 0;
@@ -68,22 +73,13 @@ export class RtcChat extends LitElement {
   /** Id of an `<rtc-call>` to chat in, when this element is not inside one. */
   @property() accessor call = '';
 
-  readonly #rebind = (): void => {
-    const call = findCall(this, this.call, this.contextCall);
-    if (call !== this.#view.call) this.#seen = call?.messages.length ?? 0;
-    this.#view.call = call;
-  };
-
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#rebind();
-    document.addEventListener('rtc-state', this.#rebind);
     this.addEventListener('focusin', this.#markRead);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    document.removeEventListener('rtc-state', this.#rebind);
     this.removeEventListener('focusin', this.#markRead);
   }
 
@@ -94,7 +90,7 @@ export class RtcChat extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('contextCall') || changed.has('call')) this.#rebind();
+    if (changed.has('contextCall') || changed.has('call')) this.#view.rebind();
     // Messages that arrive while the chat has focus are read as they come.
     if (this.matches(':focus-within')) this.#seen = this.#view.value?.messages.length ?? 0;
   }

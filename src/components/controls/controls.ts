@@ -78,7 +78,10 @@ const icons = {
 export class RtcControls extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #view = new CallController(this, controlsView, (a, b) => JSON.stringify(a) === JSON.stringify(b));
+  readonly #view = new CallController(this, controlsView, {
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    find: () => findCall(this, this.call, this.contextCall),
+  });
 
   @consume({ context: callContext, subscribe: true })
   @state()
@@ -92,23 +95,8 @@ export class RtcControls extends LitElement {
   /** Hide the device pickers. */
   @property({ type: Boolean, attribute: 'no-devices' }) accessor noDevices = false;
 
-  readonly #rebind = (): void => {
-    this.#view.call = findCall(this, this.call, this.contextCall);
-  };
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#rebind();
-    document.addEventListener('rtc-state', this.#rebind);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    document.removeEventListener('rtc-state', this.#rebind);
-  }
-
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('contextCall') || changed.has('call')) this.#rebind();
+    if (changed.has('contextCall') || changed.has('call')) this.#view.rebind();
   }
 
   get #call(): Call | undefined {

@@ -93,7 +93,15 @@ export class RtcStats extends LitElement {
   static override styles = [theme, styles];
 
   readonly #internals: ElementInternals = this.attachInternals();
-  readonly #view = new CallController<StatsView>(this, statsView, (a, b) => JSON.stringify(a) === JSON.stringify(b));
+  readonly #view = new CallController<StatsView>(this, statsView, {
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    find: () => findCall(this, this.call, this.contextCall),
+    // Another call: start from scratch.
+    onCall: () => {
+      this.#entries.clear();
+      this.#stats = Object.freeze({});
+    },
+  });
   readonly #poller = new PollController(this, (current) => this.#poll(current), DEFAULT_INTERVAL);
   readonly #entries = new Map<string, PeerEntry>();
   #stats: Readonly<Record<string, PeerStats>> = Object.freeze({});
@@ -108,29 +116,13 @@ export class RtcStats extends LitElement {
   /** Time between two readings, in ms. A value that is not a positive number means the default, 1000. */
   @property({ type: Number }) accessor interval = DEFAULT_INTERVAL;
 
-  readonly #rebind = (): void => {
-    const call = findCall(this, this.call, this.contextCall);
-    if (call === this.#view.call) return;
-    this.#view.call = call;
-    this.#entries.clear();
-    this.#stats = Object.freeze({});
-  };
-
   override connectedCallback(): void {
     this.#poller.interval = this.#interval;
     super.connectedCallback();
-    this.#rebind();
-    // A call named by id may start (or restart) after this element: follow it.
-    document.addEventListener('rtc-state', this.#rebind);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    document.removeEventListener('rtc-state', this.#rebind);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('contextCall') || changed.has('call')) this.#rebind();
+    if (changed.has('contextCall') || changed.has('call')) this.#view.rebind();
     if (changed.has('interval')) {
       this.#poller.interval = this.#interval;
       for (const entry of this.#entries.values()) entry.history.resize(this.#capacity);

@@ -103,8 +103,10 @@ export class RtcVideo extends LitElement {
   static override styles = [theme, styles];
 
   readonly #internals: ElementInternals = this.attachInternals();
-  readonly #view = new CallController<TileView | undefined>(this, (call) =>
-    this.peer === 'local' ? localView(call) : remoteView(call, this.peer),
+  readonly #view = new CallController<TileView | undefined>(
+    this,
+    (call) => (this.peer === 'local' ? localView(call) : remoteView(call, this.peer)),
+    { find: () => findCall(this, this.call, this.contextCall), onCall: () => this.#followSpeaker() },
   );
   #audio?: { context: AudioContext; analyser: AnalyserNode; source: MediaStreamAudioSourceNode; timer: number };
 
@@ -136,13 +138,12 @@ export class RtcVideo extends LitElement {
 
   #offSpeaker?: () => void;
 
-  readonly #rebind = (): void => {
-    const call = findCall(this, this.call, this.contextCall);
-    if (call === this.#view.call && this.#offSpeaker) return;
+  /** Plays on the speaker the call chose, now and whenever it changes. */
+  #followSpeaker(): void {
     this.#offSpeaker?.();
-    this.#offSpeaker = call?.on('speaker', () => this.#applySpeaker());
-    this.#view.call = call;
-  };
+    this.#offSpeaker = this.isConnected ? this.#view.call?.on('speaker', () => this.#applySpeaker()) : undefined;
+    this.#applySpeaker();
+  }
 
   #applySpeaker(): void {
     const video = this.videoElement as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null;
@@ -152,21 +153,18 @@ export class RtcVideo extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#rebind();
-    // A call named by id may start (or restart) after this element: follow it.
-    document.addEventListener('rtc-state', this.#rebind);
+    this.#followSpeaker();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    document.removeEventListener('rtc-state', this.#rebind);
     this.#offSpeaker?.();
     this.#offSpeaker = undefined;
     this.#stopLevel();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('contextCall') || changed.has('call')) this.#rebind();
+    if (changed.has('contextCall') || changed.has('call')) this.#view.rebind();
     if (changed.has('peer')) this.#view.refresh();
   }
 
