@@ -186,10 +186,11 @@ export class Relay {
       this.#log.info({ peer: connection.id, room: connection.room?.name, reason: error.message }, 'socket error');
     });
     ws.on('close', (code, reason) => {
+      const room = connection.room?.name;
       this.#connections.delete(connection);
       this.#leave(connection, 'close');
       this.#log.info(
-        { peer: connection.id, address: connection.address, code, reason: reason.toString() || undefined },
+        { peer: connection.id, room, address: connection.address, code, reason: reason.toString() || undefined },
         'close',
       );
     });

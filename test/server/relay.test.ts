@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import type { Relay } from '../../server/index.js';
 import { startRelay, TestClient } from './helpers.js';
 
@@ -158,6 +159,51 @@ describe('#ping', () => {
     await client.roundTrip();
     await client.join('ping-1');
     await client.roundTrip();
+  });
+});
+
+describe('#logs', () => {
+  it('writes one JSON line per connect, join, leave, close and error, without signal data', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const own = await startRelay({ logger: pino({ level: 'info' }, stream) });
+    const [alice] = await TestClient.join(own.url, 'logs', { name: 'Alice' });
+    const [bob] = await TestClient.join(own.url, 'logs');
+    bob.send({ type: 'signal', to: alice.id, data: { sdp: 'v=0 secret-sdp' } });
+    await alice.expect('peer-joined');
+    await alice.expect('signal');
+    bob.send({ type: 'bogus' });
+    await bob.expect('error');
+    bob.send({ type: 'leave' });
+    await alice.expect('peer-left');
+    alice.close();
+    await alice.closed;
+    await own.relay.close();
+    const of = (msg: string) => lines.filter((l) => l.msg === msg);
+    assert.equal(of('connect').length, 2);
+    assert.deepEqual(
+      of('join').map((l) => [l.peer, l.room]),
+      [
+        [alice.id, 'logs'],
+        [bob.id, 'logs'],
+      ],
+    );
+    assert.deepEqual(
+      of('error').map((l) => [l.peer, l.room, l.code]),
+      [[bob.id, 'logs', 'unknown-type']],
+    );
+    assert.deepEqual(
+      of('leave').map((l) => [l.peer, l.reason]),
+      [
+        [bob.id, 'leave'],
+        [alice.id, 'close'],
+      ],
+    );
+    const closed = of('close').find((l) => l.peer === alice.id)!;
+    assert.equal(closed.room, 'logs', 'the close line says which room the peer was in');
+    for (const line of [...of('connect'), ...of('join'), ...of('leave'), ...of('close'), ...of('error')])
+      assert.ok(line.address, `${String(line.msg)} has the remote address`);
+    assert.ok(!JSON.stringify(lines).includes('secret-sdp'), 'signal data never reaches the logs');
   });
 });
 
