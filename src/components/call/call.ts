@@ -56,6 +56,11 @@ class AttributeError extends Error {}
  * @cssprop --rtc-fg - Text colour.
  * @cssprop --rtc-accent - Accent colour of buttons and focus rings.
  * @cssprop --rtc-danger - Colour of the hang-up button and errors.
+ * @cssprop --rtc-ok - Colour of the speaking ring and the rejoin button.
+ * @cssprop --rtc-warn - Colour of the connection badge while connecting or reconnecting.
+ * @cssprop --rtc-muted-fg - Secondary text.
+ * @cssprop --rtc-surface - Background of bars and panels.
+ * @cssprop --rtc-tile-bg - Background of a tile behind its video.
  * @cssprop --rtc-radius - Corner radius of tiles and buttons.
  * @cssprop --rtc-gap - Space between tiles.
  * @cssprop --rtc-font - Font family.

@@ -1,6 +1,7 @@
 import { consume } from '@lit/context';
 import { html, LitElement, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { callStateOf, type Call } from '../../call.js';
 import { MAX_CHAT_LENGTH, type ChatMessage } from '../../machines/call.machine.js';
@@ -153,7 +154,7 @@ export class RtcChat extends LitElement {
             autocomplete="off"
             maxlength=${MAX_CHAT_LENGTH}
             placeholder="Message everyone…"
-            .value=${this.draft}
+            .value=${live(this.draft)}
             ?disabled=${!view?.joined}
             @input=${this.#onInput}
           />
