@@ -157,20 +157,26 @@ export class Relay {
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (error) => this.#log.debug({ err: error }, 'upgrade socket error'));
+    const onError = (error: Error): void => this.#log.debug({ err: error }, 'upgrade socket error');
+    socket.on('error', onError);
     const path = (req.url ?? '/').split('?')[0];
     if (path !== SIGNAL_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
+    // Keep only the address: a closure over req would hold the request and its headers for the socket's life.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', onError); // ws has its own error handling from here on.
+      this.#onConnection(ws, address);
+    });
   }
 
-  #onConnection(ws: WebSocket, req: IncomingMessage): void {
+  #onConnection(ws: WebSocket, address: string): void {
     const connection: Connection = {
       id: randomBytes(12).toString('base64url'),
       ws,
-      address: req.socket.remoteAddress ?? 'unknown',
+      address,
       bucket: new TokenBucket(this.options.rateLimit, this.options.rateBurst),
       dropped: 0,
       alive: true,
