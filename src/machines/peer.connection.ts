@@ -114,14 +114,15 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     }
 
     /** The answerer sends on the transceivers the offer created, once, when the first offer arrives. */
-    const adoptTransceivers = async (): Promise<void> => {
+    const adoptTransceivers = (): void => {
       for (const transceiver of pc.getTransceivers()) {
         const kind = transceiver.receiver.track.kind as 'audio' | 'video';
         if (senders[kind] || transceiver.currentDirection === 'stopped') continue;
         senders[kind] = transceiver.sender;
         transceiver.direction = 'sendrecv';
         transceiver.sender.setStreams(stream);
-        await transceiver.sender.replaceTrack(tracks[kind] ?? null);
+        // The answer does not depend on the track: attach it without holding the answer back.
+        void transceiver.sender.replaceTrack(tracks[kind] ?? null).catch((error) => fail('replaceTrack failed', error));
       }
     };
 
@@ -141,15 +142,17 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     };
     pc.onicecandidate = ({ candidate }) => signal({ candidate: candidate ? candidate.toJSON() : null });
     pc.onsignalingstatechange = reportSignaling;
-    pc.onconnectionstatechange = () => sendBack({ type: 'pc.connection', state: pc.connectionState });
-    pc.onicegatheringstatechange = () => sendBack({ type: 'pc.ice.gathering', state: pc.iceGatheringState });
-    pc.oniceconnectionstatechange = async () => {
-      sendBack({ type: 'pc.ice.connection', state: pc.iceConnectionState });
-      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+    pc.onconnectionstatechange = async () => {
+      sendBack({ type: 'pc.connection', state: pc.connectionState });
+      // Read the candidate pair once DTLS is up (also after an ICE restart), not during the handshake:
+      // getStats runs on the same thread and would slow the connection down.
+      if (pc.connectionState === 'connected') {
         const pair = await selectedCandidatePair(pc).catch(() => undefined);
         if (pair && !closed) sendBack({ type: 'pc.ice.pair', pair });
       }
     };
+    pc.onicegatheringstatechange = () => sendBack({ type: 'pc.ice.gathering', state: pc.iceGatheringState });
+    pc.oniceconnectionstatechange = () => sendBack({ type: 'pc.ice.connection', state: pc.iceConnectionState });
     pc.ontrack = ({ track, streams }) =>
       sendBack({ type: 'pc.track', track, stream: streams[0] ?? new MediaStream([track]) });
 
@@ -165,7 +168,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         for (const c of buffered)
           await pc.addIceCandidate(c).catch((error) => fail('a buffered candidate failed', error));
         if (description.type === 'offer') {
-          await adoptTransceivers();
+          adoptTransceivers();
           await pc.setLocalDescription();
           if (pc.localDescription) signal({ description: pc.localDescription.toJSON() });
           // After the answer the SCTP transport exists, so opening the channel needs no new negotiation.

@@ -1,0 +1,477 @@
+/**
+ * `npm run bench:connect`: how long two participants take to connect and to see each other's video, with rtc-kit's
+ * `createCall` against the floor, demo/basic-call.js (a hand-written RTCPeerConnection client), in one headless
+ * Chromium. See the `## Connect` section of docs/benchmarks.md.
+ *
+ *   --runs N      measured runs of each implementation (default 20), alternating which goes first
+ *   --warmup N    unmeasured runs of each before those (default 1)
+ *   --json        print a machine-readable summary instead of the tables
+ *   --dist        load the prebuilt dist/rtc-kit.js (`npm run build`) instead of bundling src/ afresh
+ *   --entry FILE  bundle this entry instead of src/index.ts (a patched copy of src/, to try an engine change)
+ *   --no-trace    no observers, no XState inspector, no main-thread metrics: the bare measurement
+ *   --timeout MS  a run not done this long after its clock started fails (default 10000)
+ *
+ * @module
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
+import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
+import { Relay } from '../server/index.js';
+import type { ConnectBench, Impl, RunResult } from './connect-page/page.js';
+
+/** rtc-kit may take this many times the floor's median, on both headline metrics. */
+const TARGET_RATIO = 1.15;
+const IMPLS = ['rtc-kit', 'floor'] as const satisfies readonly Impl[];
+const PAGE_DIR = 'bench/connect-page';
+/** Above this share of the machine's CPU used by other processes during the runs, the result is flagged. */
+const BUSY_OTHERS = 0.1;
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+    dist: { type: 'boolean', default: false },
+    entry: { type: 'string', default: 'src/index.ts' },
+    'no-trace': { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '10000' },
+  },
+});
+
+/** Reads an integer flag, or exits with a message. */
+function integer(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${name} takes an integer ≥ ${min}, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const config = {
+  runs: integer('runs', flags.runs, 1),
+  warmup: integer('warmup', flags.warmup, 0),
+  timeoutMs: integer('timeout', flags.timeout, 1),
+  trace: !flags['no-trace'],
+  kit: flags.dist ? 'dist/rtc-kit.js' : `${flags.entry}, bundled for this run`,
+};
+
+/** `p`-quantile (0–1) of `values`, interpolating between the closest ranks. */
+function quantile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const rank = (sorted.length - 1) * p;
+  const below = Math.floor(rank);
+  const low = sorted[below] as number;
+  const high = sorted[Math.min(below + 1, sorted.length - 1)] as number;
+  return low + (high - low) * (rank - below);
+}
+
+interface Stat {
+  median: number;
+  p90: number;
+}
+const stat = (values: readonly number[]): Stat => ({ median: quantile(values, 0.5), p90: quantile(values, 0.9) });
+
+/** A small seeded PRNG (mulberry32), so the bootstrap gives the same interval for the same runs. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 95% bootstrap interval of median(a) / median(b): how far the ratio could move with other runs like these. */
+function ratioInterval(a: readonly number[], b: readonly number[], rounds = 2000): [number, number] {
+  if (!a.length || !b.length) return [NaN, NaN];
+  const next = random(42);
+  const resample = (v: readonly number[]): number[] => v.map(() => v[Math.floor(next() * v.length)] as number);
+  const ratios = Array.from({ length: rounds }, () => quantile(resample(a), 0.5) / quantile(resample(b), 0.5));
+  return [quantile(ratios, 0.025), quantile(ratios, 0.975)];
+}
+
+/** Main-thread time of the page during `measure`, ms. */
+interface MainThread {
+  taskMs: number;
+  scriptMs: number;
+}
+
+/** One run's result, with what the driver adds. */
+type Measured = RunResult & { mainThread?: MainThread };
+
+/** The figures reported per implementation, each over every successful run. */
+const METRICS = {
+  connected: { label: 'connected (both sides)', of: (r: Measured) => Math.max(r.joiner.connected, r.waiter.connected) },
+  firstFrame: { label: 'first frame (both sides)', of: (r: Measured) => Math.max(r.joiner.frame, r.waiter.frame) },
+  joinerConnected: { label: '  joiner connected', of: (r: Measured) => r.joiner.connected },
+  waiterConnected: { label: '  waiter connected', of: (r: Measured) => r.waiter.connected },
+  joinerFrame: { label: '  joiner sees video', of: (r: Measured) => r.joiner.frame },
+  waiterFrame: { label: '  waiter sees video', of: (r: Measured) => r.waiter.frame },
+  mainThread: { label: 'page main thread busy', of: (r: Measured) => r.mainThread?.taskMs ?? NaN },
+  script: { label: '  of which script', of: (r: Measured) => r.mainThread?.scriptMs ?? NaN },
+} as const;
+type Metric = keyof typeof METRICS;
+/** The two metrics the target applies to. */
+const HEADLINE: readonly Metric[] = ['connected', 'firstFrame'];
+
+interface Failure {
+  impl: Impl;
+  run: number;
+  error: string;
+}
+
+/** Everything the benchmark measured; what `--json` prints. */
+interface Summary {
+  chromium: string;
+  cpus: number;
+  config: typeof config & { targetRatio: number };
+  /** Share of the machine's CPU time other processes used during the runs (Linux only). */
+  othersCpu: number | null;
+  stats: Record<Impl, Record<Metric, Stat> & { runs: number }>;
+  /** rtc-kit's median over the floor's, per metric. */
+  ratio: Record<Metric, number>;
+  /** 95% bootstrap interval of the headline ratios. */
+  ratioInterval: Partial<Record<Metric, [number, number]>>;
+  /** No run failed, and both headline ratios are within the target. */
+  pass: boolean;
+  /**
+   * Each of the joiner's steps (see bench/connect-page/observe.js), ms after the clock, and in how many runs it
+   * was seen; rtc-kit's also has its XState milestones.
+   */
+  steps: Record<Impl, Record<string, Stat & { seen: number }>>;
+  /** Median setup time of the waiting participant (not part of the measurement). */
+  setupMs: Record<Impl, number>;
+  failures: Failure[];
+  notes: string[];
+  runs: Measured[];
+}
+
+/** Builds the directory the relay serves: the page, a copy of basic-call.js, and the kit at dist/rtc-kit.js. */
+async function servedDir(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'rtc-kit-connect-'));
+  for (const file of ['index.html', 'page.js', 'observe.js']) copyFileSync(join(PAGE_DIR, file), join(dir, file));
+  copyFileSync('demo/basic-call.js', join(dir, 'basic-call.js'));
+  mkdirSync(join(dir, 'dist'));
+  if (flags.dist) {
+    let bundle = '';
+    try {
+      bundle = readFileSync('dist/rtc-kit.js', 'utf8');
+    } catch {
+      // Reported below.
+    }
+    if (!/\bcreateCall\b/.test(bundle)) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error('dist/rtc-kit.js is missing or predates createCall: run `npm run build` first.');
+    }
+    copyFileSync('dist/rtc-kit.js', join(dir, 'dist', 'rtc-kit.js'));
+  } else {
+    // The bundle `npm run build` writes to dist/rtc-kit.js (see scripts/build.mjs), without the type check.
+    await build({
+      entryPoints: [flags.entry],
+      outfile: join(dir, 'dist', 'rtc-kit.js'),
+      // Lets a copy of src/ outside the repository find the repository's dependencies.
+      nodePaths: [resolve('node_modules')],
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'error',
+    });
+  }
+  return dir;
+}
+
+/** CPU time in clock ticks: the whole machine's busy and total time, and this process tree's (Linux only). */
+interface CpuSample {
+  busy: number;
+  total: number;
+  ours: number;
+}
+
+function cpuSample(): CpuSample | null {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+    const parents = new Map<number, number>();
+    const ticks = new Map<number, number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // Fields after the command name (which may hold spaces): state, ppid, … utime is the 14th field.
+        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        parents.set(Number(entry), Number(rest[1]));
+        ticks.set(Number(entry), Number(rest[11]) + Number(rest[12]));
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    const isOurs = (pid: number): boolean => {
+      for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = parents.get(p), hops++)
+        if (p === process.pid) return true;
+      return false;
+    };
+    let ours = 0;
+    for (const [pid, t] of ticks) if (isOurs(pid)) ours += t;
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, total: busy + idle + iowait, ours };
+  } catch {
+    return null;
+  }
+}
+
+let relay: Relay | undefined;
+let browser: Browser | undefined;
+let dir: string | undefined;
+
+async function cleanUp(): Promise<void> {
+  const [b, r, d] = [browser, relay, dir];
+  browser = relay = dir = undefined;
+  await b?.close().catch(() => {});
+  await r?.close().catch(() => {});
+  if (d) rmSync(d, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+/** Waits until the relay holds no peer: the previous run has really left. */
+async function relayEmpty(r: Relay): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (r.health().peers > 0) {
+    if (Date.now() > deadline) throw new Error(`the relay still holds ${r.health().peers} peer(s) after a run`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The page's main-thread time, ms: all tasks, and the script part of them (CDP `Performance.getMetrics`). */
+async function mainThread(cdp: CDPSession): Promise<MainThread> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const value = (name: string): number => (metrics.find((m) => m.name === name)?.value ?? NaN) * 1000;
+  return { taskMs: value('TaskDuration'), scriptMs: value('ScriptDuration') };
+}
+
+/** The page's bench, as page.evaluate callbacks reach it. */
+type BenchWindow = Window & { connectBench: ConnectBench };
+
+async function runOnce(page: Page, cdp: CDPSession, r: Relay, server: string, impl: Impl, run: number) {
+  const options = {
+    impl,
+    server,
+    room: `connect-${impl}-${run}-${Math.random().toString(36).slice(2, 8)}`,
+    timeoutMs: config.timeoutMs,
+    trace: config.trace,
+  };
+  let result: Measured | undefined;
+  try {
+    await page.evaluate((o) => (window as unknown as BenchWindow).connectBench.prepare(o), options);
+    const before = config.trace ? await mainThread(cdp) : undefined;
+    result = await page.evaluate(() => (window as unknown as BenchWindow).connectBench.measure());
+    if (before) {
+      const after = await mainThread(cdp);
+      result.mainThread = { taskMs: after.taskMs - before.taskMs, scriptMs: after.scriptMs - before.scriptMs };
+    }
+    return result;
+  } finally {
+    // Closing can add notes (a leaked track, say).
+    const notes = await page
+      .evaluate(() => (window as unknown as BenchWindow).connectBench.finish())
+      .catch((): string[] => []);
+    if (result) result.notes = [...new Set([...result.notes, ...notes])];
+    await relayEmpty(r);
+    // Let the closed connections' teardown finish before the next clock starts.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function summarize(chromium: string, results: Measured[], failures: Failure[], othersCpu: number | null): Summary {
+  const stats = {} as Summary['stats'];
+  const steps = {} as Summary['steps'];
+  const setupMs = {} as Summary['setupMs'];
+  for (const impl of IMPLS) {
+    const runs = results.filter((r) => r.impl === impl);
+    const metrics = Object.fromEntries(
+      (Object.keys(METRICS) as Metric[]).map((m) => [m, stat(runs.map(METRICS[m].of).filter(Number.isFinite))]),
+    ) as Record<Metric, Stat>;
+    stats[impl] = { ...metrics, runs: runs.length };
+    const all = runs.map((r) => ({ ...r.timeline, ...r.xstate }));
+    const names = new Set(all.flatMap((s) => Object.keys(s)));
+    steps[impl] = Object.fromEntries(
+      [...names].map((name) => {
+        const times = all.flatMap((s) => s[name] ?? []);
+        return [name, { ...stat(times), seen: times.length }];
+      }),
+    );
+    setupMs[impl] = quantile(
+      runs.map((r) => r.setupMs),
+      0.5,
+    );
+  }
+  const ratio = Object.fromEntries(
+    (Object.keys(METRICS) as Metric[]).map((m) => [m, stats['rtc-kit'][m].median / stats.floor[m].median]),
+  ) as Record<Metric, number>;
+  const values = (impl: Impl, m: Metric): number[] => results.filter((r) => r.impl === impl).map(METRICS[m].of);
+  const interval = Object.fromEntries(
+    HEADLINE.map((m) => [m, ratioInterval(values('rtc-kit', m), values('floor', m))]),
+  ) as Summary['ratioInterval'];
+  return {
+    chromium,
+    cpus: availableParallelism(),
+    config: { ...config, targetRatio: TARGET_RATIO },
+    othersCpu,
+    stats,
+    ratio,
+    ratioInterval: interval,
+    pass: failures.length === 0 && HEADLINE.every((m) => ratio[m] <= TARGET_RATIO),
+    steps,
+    setupMs,
+    failures,
+    notes: [...new Set(results.flatMap((r) => r.notes.map((note) => `${r.impl}: ${note}`)))],
+    runs: results,
+  };
+}
+
+const ms = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(1));
+const LABEL = 36;
+
+function report(s: Summary): string {
+  const kit = s.stats['rtc-kit'];
+  const floor = s.stats.floor;
+  const lines = [
+    `Connect: rtc-kit vs the floor (demo/basic-call.js): ${kit.runs} + ${floor.runs} runs after ${config.warmup} ` +
+      `warm-up run(s) each; ${s.chromium}, ${s.cpus} CPUs.`,
+    'Clock: from the second participant joining (rtc-kit: call.join(); floor: getUserMedia, then joinBasicCall),',
+    'the first one already in the room with its media; the joiner acquires its media inside the clock in both.',
+    `Kit: ${config.kit}; tracing ${config.trace ? 'on' : 'off (--no-trace)'}.`,
+  ];
+  if (s.othersCpu !== null && s.othersCpu > BUSY_OTHERS)
+    lines.push(
+      `WARNING: other processes used ${(s.othersCpu * 100).toFixed(0)}% of the CPUs during the runs; ` +
+        'expect noisy figures.',
+    );
+  lines.push(
+    '',
+    `${'ms after the clock'.padEnd(LABEL)}${'rtc-kit'.padStart(16)}${'floor'.padStart(16)}${'ratio'.padStart(9)}`,
+    `${''.padEnd(LABEL)}${'median'.padStart(8)}${'p90'.padStart(8)}${'median'.padStart(8)}${'p90'.padStart(8)}`,
+  );
+  for (const m of Object.keys(METRICS) as Metric[]) {
+    if (!Number.isFinite(kit[m].median) && !Number.isFinite(floor[m].median)) continue;
+    if (m === 'mainThread') lines.push(`${'ms of CPU in that window'.padEnd(LABEL)}`);
+    const [low, high] = s.ratioInterval[m] ?? [];
+    const range = low === undefined || high === undefined ? '' : ` (95% ${low.toFixed(2)}–${high.toFixed(2)})`;
+    const target = HEADLINE.includes(m)
+      ? `${s.ratio[m] <= TARGET_RATIO ? '  ok' : `  > ${TARGET_RATIO}×`}${range}`
+      : '';
+    lines.push(
+      `${METRICS[m].label.padEnd(LABEL)}${ms(kit[m].median).padStart(8)}${ms(kit[m].p90).padStart(8)}` +
+        `${ms(floor[m].median).padStart(8)}${ms(floor[m].p90).padStart(8)}` +
+        `${`${s.ratio[m].toFixed(2)}×`.padStart(9)}${target}`,
+    );
+  }
+  const row = (name: string): string => {
+    const cell = (impl: Impl): string => {
+      const step = s.steps[impl][name];
+      if (!step) return '—'.padStart(16);
+      const seen = step.seen === s.stats[impl].runs ? '' : ` (${step.seen})`;
+      return `${ms(step.median)}${seen}`.padStart(16);
+    };
+    return `${`  ${name}`.padEnd(LABEL)}${cell('rtc-kit')}${cell('floor')}`;
+  };
+  // In the order observe.js records them, which is about the order they happen in.
+  const observed = new Set(s.runs.flatMap((r) => Object.keys(r.timeline)));
+  if (observed.size) {
+    lines.push('', 'Steps, by the same observers for both (median ms after the clock; (n): seen in n runs only):');
+    for (const name of observed) lines.push(row(name));
+  }
+  const kitSteps = s.steps['rtc-kit'];
+  const inspected = [...new Set(s.runs.flatMap((r) => Object.keys(r.xstate)))];
+  if (inspected.length) {
+    lines.push('', 'rtc-kit joiner, from XState inspection:');
+    inspected.sort((a, b) => (kitSteps[a]?.median ?? 0) - (kitSteps[b]?.median ?? 0));
+    for (const name of inspected) lines.push(row(name));
+  }
+  lines.push(
+    '',
+    `First participant's setup, not timed (median): rtc-kit ${ms(s.setupMs['rtc-kit'])} ms, floor ${ms(s.setupMs.floor)} ms.`,
+  );
+  for (const note of s.notes) lines.push(`note: ${note}`);
+  for (const f of s.failures) lines.push(`FAILED ${f.impl} run ${f.run}: ${f.error}`);
+  if (s.failures.length) lines.push(`${s.failures.length} run(s) failed.`);
+  const ratios = `connected ${s.ratio.connected.toFixed(2)}×, first frame ${s.ratio.firstFrame.toFixed(2)}×`;
+  const straddles = HEADLINE.some((m) => {
+    const [low, high] = s.ratioInterval[m] ?? [NaN, NaN];
+    return low <= TARGET_RATIO && high > TARGET_RATIO;
+  });
+  lines.push(
+    `${s.pass ? 'Target met' : 'Target missed'} (rtc-kit within ${TARGET_RATIO}× of the floor): ${ratios}.` +
+      (straddles ? ` Not conclusive: a 95% interval straddles ${TARGET_RATIO}×; use more --runs.` : ''),
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error('No Chromium found: run `node scripts/chromium.mjs --ensure`.');
+  dir = await servedDir();
+  relay = new Relay({ port: 0, static: dir, kitDir: join(dir, 'dist'), logLevel: 'warn' });
+  const { port } = await relay.listen();
+  const origin = `http://127.0.0.1:${port}`;
+  const server = `ws://127.0.0.1:${port}/signal`;
+  browser = await puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error));
+  await page.setViewport({ width: 800, height: 600 });
+  await page.goto(`${origin}/index.html${config.trace ? '' : '?trace=0'}`);
+  await page.waitForFunction(() => 'connectBench' in window, { polling: 20, timeout: 10_000 });
+  const cdp = await page.createCDPSession();
+  if (config.trace) await cdp.send('Performance.enable');
+
+  const results: Measured[] = [];
+  const failures: Failure[] = [];
+  let start: CpuSample | null = null;
+  for (let i = 0; i < config.warmup + config.runs; i++) {
+    const run = i - config.warmup;
+    if (run === 0) start = cpuSample();
+    // Alternate which implementation goes first, so drift over the runs hits both alike.
+    for (const impl of i % 2 === 0 ? IMPLS : [...IMPLS].reverse()) {
+      try {
+        const result = await runOnce(page, cdp, relay, server, impl, run);
+        if (run >= 0) results.push(result);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (run >= 0) failures.push({ impl, run, error: message });
+        else console.error(`warm-up ${impl} run failed: ${message}`);
+      }
+      if (!flags.json) process.stderr.write('.');
+    }
+  }
+  if (!flags.json) process.stderr.write('\n');
+  const end = cpuSample();
+  const othersCpu =
+    start && end && end.total > start.total
+      ? Math.max(0, end.busy - start.busy - (end.ours - start.ours)) / (end.total - start.total)
+      : null;
+
+  const summary = summarize(await browser.version(), results, failures, othersCpu);
+  process.stdout.write(`${flags.json ? JSON.stringify(summary, null, 2) : report(summary)}\n`);
+  // Like bench:relay: non-zero when something broke, never because a figure misses its target.
+  return failures.length === 0 && results.length > 0 ? 0 : 1;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);
