@@ -35,4 +35,13 @@ export default css`
   [hidden] {
     display: none !important;
   }
+  /* Read by screen readers, not shown: labels of controls that have a visible icon or placeholder. */
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
 `;

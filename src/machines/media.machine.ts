@@ -317,26 +317,30 @@ function mediaDevices(): MediaDevices {
   return devices;
 }
 
-/** `navigator.mediaDevices.getUserMedia`; a stream that arrives after the actor stopped is stopped. */
-export const getUserMediaActor = fromPromise<MediaStream, GetUserMediaInput>(async ({ input, signal }) => {
-  const stream = await mediaDevices().getUserMedia(input.constraints);
-  if (signal.aborted) {
-    // Nobody will own these tracks; left running they would keep the camera light on.
-    stopTracks(stream);
-    throw new DOMException('The capture was no longer wanted.', 'AbortError');
-  }
-  return stream;
-});
+/**
+ * A capture as an actor. A stream that arrives after the actor stopped is stopped: nobody would own its
+ * tracks, and left running they would keep the camera light on.
+ */
+function captureActor<TInput>(capture: (devices: MediaDevices, input: TInput) => Promise<MediaStream>) {
+  return fromPromise<MediaStream, TInput>(async ({ input, signal }) => {
+    const stream = await capture(mediaDevices(), input);
+    if (signal.aborted) {
+      stopTracks(stream);
+      throw new DOMException('The capture was no longer wanted.', 'AbortError');
+    }
+    return stream;
+  });
+}
 
-/** `navigator.mediaDevices.getDisplayMedia`; a stream that arrives after the actor stopped is stopped. */
-export const getDisplayMediaActor = fromPromise<MediaStream, GetDisplayMediaInput>(async ({ input, signal }) => {
-  const stream = await mediaDevices().getDisplayMedia(input.constraints);
-  if (signal.aborted) {
-    stopTracks(stream);
-    throw new DOMException('The capture was no longer wanted.', 'AbortError');
-  }
-  return stream;
-});
+/** `navigator.mediaDevices.getUserMedia`, as an actor. */
+export const getUserMediaActor = captureActor<GetUserMediaInput>((devices, input) =>
+  devices.getUserMedia(input.constraints),
+);
+
+/** `navigator.mediaDevices.getDisplayMedia`, as an actor. */
+export const getDisplayMediaActor = captureActor<GetDisplayMediaInput>((devices, input) =>
+  devices.getDisplayMedia(input.constraints),
+);
 
 /** Sends `media.devices` with the device list at start and on every `devicechange`. */
 export const deviceWatcherActor = fromCallback<MediaEvent, void, MediaEvent>(({ sendBack }) => {

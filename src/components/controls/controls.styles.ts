@@ -84,12 +84,4 @@ export default css`
     background: var(--_surface);
     color: var(--_fg);
   }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    white-space: nowrap;
-  }
 `;

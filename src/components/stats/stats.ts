@@ -7,6 +7,7 @@ import { RtcStatsEvent } from '../../events/rtc-stats.js';
 import { CallController } from '../call-controller.js';
 import { callContext } from '../context.js';
 import { findCall } from '../find-call.js';
+import { initials } from '../initials.js';
 import theme from '../theme.styles.js';
 import { CONNECTION_LABELS, formatBitrate, formatFps, formatMs, formatPercent, type Figure } from './format.js';
 import { RingBuffer } from './history.js';
@@ -44,14 +45,6 @@ interface PeerEntry {
   counters?: StatsCounters;
   history: RingBuffer<StatsSample>;
 }
-
-const initials = (name: string): string =>
-  name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((part) => part[0]!.toUpperCase())
-    .join('') || '?';
 
 const DASH: Figure = { value: '—', unit: '' };
 

@@ -7,6 +7,7 @@ import type { mediaMachine } from '../../machines/media.machine.js';
 import { CallController } from '../call-controller.js';
 import { callContext } from '../context.js';
 import { findCall } from '../find-call.js';
+import { initials } from '../initials.js';
 import theme from '../theme.styles.js';
 import styles from './video.styles.js';
 
@@ -66,14 +67,6 @@ function remoteView(call: Call, peer: string): TileView | undefined {
     message: '',
   };
 }
-
-const initials = (name: string): string =>
-  name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((part) => part[0]!.toUpperCase())
-    .join('') || '?';
 
 /**
  * A video tile for one participant: you, the first other participant, or a participant by key.
