@@ -102,6 +102,17 @@ describe('<rtc-call>', () => {
     await waitUntil(() => badge().hidden, 'and unmuted again', { timeout: 5000 });
   });
 
+  it('marks a participant who makes sound as speaking, on the other side', async () => {
+    const { alice, bob } = await pair();
+    await remotePlays(bob);
+    // Chromium's fake microphone beeps: Bob's tile of Alice lights up while it does.
+    await waitUntil(() => tiles(bob)[1]!.matches(':state(speaking)'), 'Alice speaking', { timeout: 10_000 });
+    alice.provided!.setMuted(true);
+    await waitUntil(() => !tiles(bob)[1]!.matches(':state(speaking)'), 'a muted participant is not speaking', {
+      timeout: 10_000,
+    });
+  });
+
   it('does not drop the call when moved in the DOM', async () => {
     const { alice, bob, root } = await pair();
     await remotePlays(bob);
