@@ -240,8 +240,11 @@ describe('engine: media', () => {
     const before = alice.localStream?.getVideoTracks()[0];
     alice.selectDevice('videoinput', cameras.at(-1)!.deviceId);
     await waitUntil(() => alice.localStream?.getVideoTracks()[0] !== before, 'a new camera track');
-    const sender = pc.getSenders().find((s) => s.track?.kind === 'video');
-    expect(sender?.track).to.equal(alice.localStream?.getVideoTracks()[0]);
+    // replaceTrack to the peer lands just after the local stream changes: wait for the sender to carry it.
+    await waitUntil(
+      () => pc.getSenders().some((s) => s.track === alice.localStream?.getVideoTracks()[0]),
+      'the new camera is what Bob is sent',
+    );
 
     alice.setMuted(true);
     await waitUntil(() => alice.localStream?.getAudioTracks()[0]?.enabled === false, 'muted');
