@@ -275,7 +275,9 @@ export class Relay {
     const target = room.members.get(message.to);
     if (!target) return this.#error(connection, 'unknown-peer', `No peer "${message.to}" in this room.`);
     this.#send(target, { type: 'signal', from: connection.id, data: message.data });
-    this.#log.debug({ peer: connection.id, room: room.name, to: target.id }, 'signal');
+    // The hot path: build the log entry only when someone reads it.
+    if (this.#log.isLevelEnabled('debug'))
+      this.#log.debug({ peer: connection.id, room: room.name, to: target.id }, 'signal');
   }
 
   #leave(connection: Connection, reason: 'leave' | 'close'): void {
