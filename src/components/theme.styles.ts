@@ -11,7 +11,8 @@ export default css`
     --_tile: var(--rtc-tile-bg, #1d2027);
     --_fg: var(--rtc-fg, #16181d);
     --_muted: var(--rtc-muted-fg, #5c6370);
-    --_accent: var(--rtc-accent, #3b6ef5);
+    --_accent: var(--rtc-accent, #2f63e8);
+    --_on-accent: var(--rtc-on-accent, #ffffff);
     --_danger: var(--rtc-danger, #d93a3a);
     --_ok: var(--rtc-ok, #2fa86b);
     --_warn: var(--rtc-warn, #e0a43a);
@@ -30,6 +31,7 @@ export default css`
       --_fg: var(--rtc-fg, #e8eaf0);
       --_muted: var(--rtc-muted-fg, #9aa1ad);
       --_accent: var(--rtc-accent, #7b9cff);
+      --_on-accent: var(--rtc-on-accent, #0b1020);
     }
   }
   [hidden] {

@@ -1,7 +1,7 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
 import { sendKeys } from '@web/test-runner-commands';
-import type { RtcCall, RtcChat, RtcControls, RtcVideo } from '../../src/components/index.js';
+import type { RtcCall, RtcChat, RtcControls } from '../../src/components/index.js';
 import type {
   RtcErrorEvent,
   RtcMessageEvent,
@@ -11,44 +11,12 @@ import type {
   RtcStateEvent,
 } from '../../src/events/index.js';
 import { relayUrl, uniqueRoom } from './commands.js';
+import { inside, pair, remotePlays, tiles } from './fixtures.js';
 
 let server = '';
 before(async () => {
   server = await relayUrl();
 });
-
-/** A shadow-DOM lookup that fails loudly. */
-function inside<T extends Element>(host: Element, selector: string): T {
-  const found = host.shadowRoot?.querySelector<T>(selector);
-  if (!found) throw new Error(`${host.localName} has no ${selector}`);
-  return found;
-}
-
-/** The default tiles an `<rtc-call>` renders. */
-const tiles = (call: RtcCall): RtcVideo[] => [...(call.shadowRoot?.querySelectorAll<RtcVideo>('rtc-video') ?? [])];
-
-/** Two calls side by side in one page, in the same room. */
-async function pair(): Promise<{ alice: RtcCall; bob: RtcCall; root: HTMLElement }> {
-  const room = uniqueRoom('el');
-  const root = await fixture<HTMLElement>(html`
-    <div style="display: grid; grid-template-columns: 1fr 1fr; width: 1200px">
-      <rtc-call id="alice" room=${room} server=${server} name="Alice" autojoin></rtc-call>
-      <rtc-call id="bob" room=${room} server=${server} name="Bob" autojoin></rtc-call>
-    </div>
-  `);
-  const alice = root.querySelector<RtcCall>('#alice')!;
-  const bob = root.querySelector<RtcCall>('#bob')!;
-  await waitUntil(() => alice.state === 'in-call' && bob.state === 'in-call', 'both in call', { timeout: 15_000 });
-  return { alice, bob, root };
-}
-
-/** Waits until the remote tile of `call` plays decoded video. */
-async function remotePlays(call: RtcCall): Promise<HTMLVideoElement> {
-  await waitUntil(() => tiles(call).length === 2, 'a remote tile', { timeout: 10_000 });
-  const video = inside<HTMLVideoElement>(tiles(call)[1]!, 'video');
-  await waitUntil(() => video.videoWidth > 0 && video.currentTime > 0, 'remote video plays', { timeout: 15_000 });
-  return video;
-}
 
 afterEach(() => {
   for (const call of document.querySelectorAll('rtc-call')) call.leave();

@@ -55,6 +55,7 @@ class AttributeError extends Error {}
  * @cssprop --rtc-bg - Background behind the tiles.
  * @cssprop --rtc-fg - Text colour.
  * @cssprop --rtc-accent - Accent colour of buttons and focus rings.
+ * @cssprop --rtc-on-accent - Text and icons on the accent colour: white in light mode, near-black in dark.
  * @cssprop --rtc-danger - Colour of the hang-up button and errors.
  * @cssprop --rtc-ok - Colour of the speaking ring and the rejoin button.
  * @cssprop --rtc-warn - Colour of the connection badge while connecting or reconnecting.
@@ -147,19 +148,23 @@ export class RtcCall extends LitElement {
     });
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    const state = this.state;
-    if (this.getAttribute('state') !== state) this.setAttribute('state', state);
-    for (const name of STATES) {
-      if (name === state) this.#internals.states.add(name);
-      else this.#internals.states.delete(name);
-    }
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Joining here, before render, lets the call it creates show in this same update.
     if (
       this.autojoin &&
       (changed.has('autojoin') || changed.has('room') || changed.has('server')) &&
       this.#canAutojoin()
     )
       this.join();
+  }
+
+  protected override updated(): void {
+    const state = this.state;
+    if (this.getAttribute('state') !== state) this.setAttribute('state', state);
+    for (const name of STATES) {
+      if (name === state) this.#internals.states.add(name);
+      else this.#internals.states.delete(name);
+    }
   }
 
   /** The call's state; also reflected to the read-only `state` attribute. */

@@ -58,7 +58,7 @@ export default css`
   }
   .message.mine .text {
     background: var(--_accent);
-    color: #fff;
+    color: var(--_on-accent);
   }
   .empty {
     flex: 1;
@@ -90,7 +90,7 @@ export default css`
     border: 0;
     border-radius: 0.6rem;
     background: var(--_accent);
-    color: #fff;
+    color: var(--_on-accent);
     cursor: pointer;
   }
   button:disabled {

@@ -37,6 +37,7 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
  *
  * @cssprop --rtc-chat-height - Height of the panel (default 22rem).
  * @cssprop --rtc-accent - Background of your own messages.
+ * @cssprop --rtc-on-accent - Text and icons on the accent colour: white in light mode, near-black in dark.
  *
  * @cssstate unread - Set while messages from others arrived since the chat last had focus.
  */

@@ -54,7 +54,7 @@ export default css`
   }
   .button.screen[aria-pressed='true'] {
     background: var(--_accent);
-    color: #fff;
+    color: var(--_on-accent);
   }
   .button.hangup {
     width: 3.6rem;

@@ -72,6 +72,7 @@ const icons = {
  * @csspart select - Every device picker.
  *
  * @cssprop --rtc-accent - Colour of pressed toggles and focus rings.
+ * @cssprop --rtc-on-accent - Text and icons on the accent colour: white in light mode, near-black in dark.
  * @cssprop --rtc-danger - Colour of the hang-up button and of a muted microphone.
  * @cssprop --rtc-surface - Background of the bar.
  */

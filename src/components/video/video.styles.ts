@@ -126,7 +126,7 @@ export default css`
     border: 0;
     border-radius: 0.5rem;
     background: var(--_accent);
-    color: #fff;
+    color: var(--_on-accent);
     cursor: pointer;
   }
   .unmute:focus-visible {

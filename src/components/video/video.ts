@@ -88,6 +88,8 @@ function remoteView(call: Call, peer: string): TileView | undefined {
  * @cssprop --rtc-tile-bg - Background of the tile behind the video.
  * @cssprop --rtc-radius - Corner radius of the tile.
  * @cssprop --rtc-speaking - Colour of the ring around a speaking participant.
+ * @cssprop --rtc-accent - Background of the button that turns sound on.
+ * @cssprop --rtc-on-accent - Text of that button.
  *
  * @cssstate speaking - Set while the participant speaks.
  * @cssstate video-off - Set while no video shows.
