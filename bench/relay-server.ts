@@ -8,6 +8,14 @@
 import { Relay } from '../server/index.js';
 import { serveToParent } from './child.js';
 
-const relay = new Relay({ port: 0, host: '127.0.0.1', logLevel: 'silent', rateLimit: 1e9, rateBurst: 1e9 });
+// Every benchmark client connects from 127.0.0.1: the per-IP cap is lifted too.
+const relay = new Relay({
+  port: 0,
+  host: '127.0.0.1',
+  logLevel: 'silent',
+  rateLimit: 1e9,
+  rateBurst: 1e9,
+  maxConnectionsPerIp: 1e6,
+});
 const { port } = await relay.listen();
 serveToParent({ port, peers: () => relay.health().peers, close: () => relay.close() });

@@ -1,6 +1,77 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_OPTIONS, OPTION_SPECS, parseOptionValue, RelayOptionsError, type RelayOptions } from './options.js';
+import { mintToken } from './auth.js';
+import {
+  DEFAULT_OPTIONS,
+  OPTION_SPECS,
+  parseDuration,
+  parseOptionValue,
+  RelayOptionsError,
+  type RelayOptions,
+} from './options.js';
 import { Relay } from './relay.js';
+
+/** The `rtc-relay token --help` text. */
+export function tokenHelpText(): string {
+  return [
+    'rtc-relay token: print a token for a relay started with --secret',
+    '',
+    'Usage: rtc-relay token --room ROOM [--ttl 1h] [--sub ID] [--secret S]',
+    '',
+    '  --room     the room it grants, or * for every room',
+    '  --ttl      lifetime: seconds, or 90s, 15m, 1h, 1d (default 1h)',
+    '  --sub      a stable identity, shown to the others as meta.sub',
+    '  --secret   the relay secret (default: $RTC_RELAY_SECRET)',
+    '',
+    'For development and scripts; mint tokens on your server with mintToken() from rtc-kit/relay.',
+  ].join('\n');
+}
+
+/**
+ * Runs `rtc-relay token`: prints a signed token on stdout. Returns the exit code.
+ *
+ * @example
+ * await tokenCommand(['--room', 'standup', '--ttl', '1h'], { RTC_RELAY_SECRET: '…32+ characters…' });
+ */
+export async function tokenCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          help: { type: 'boolean', short: 'h' },
+          room: { type: 'string' },
+          ttl: { type: 'string', default: '1h' },
+          sub: { type: 'string' },
+          secret: { type: 'string' },
+        },
+      }));
+    } catch (error) {
+      throw new RelayOptionsError((error as Error).message);
+    }
+    if (values.help) {
+      console.log(tokenHelpText());
+      return 0;
+    }
+    const secret = values.secret ?? env.RTC_RELAY_SECRET ?? '';
+    if (secret.length < 32) throw new RelayOptionsError('token needs --secret or RTC_RELAY_SECRET, 32+ characters');
+    if (!values.room) throw new RelayOptionsError('token needs --room (a room name, or * for all)');
+    const ttl = parseDuration(values.ttl);
+    if (!ttl) throw new RelayOptionsError(`--ttl must be a duration such as 3600, 15m or 1h, got "${values.ttl}"`);
+    try {
+      console.log(await mintToken(secret, { room: values.room, ttl, sub: values.sub }));
+    } catch (error) {
+      throw new RelayOptionsError((error as Error).message);
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof RelayOptionsError)) throw error;
+    console.error(`rtc-relay token: ${error.message}\nRun rtc-relay token --help for the options.`);
+    return 2;
+  }
+}
 
 /** The `rtc-relay --help` text, generated from {@link OPTION_SPECS}. */
 export function helpText(): string {
@@ -12,6 +83,7 @@ export function helpText(): string {
     'rtc-relay: the rtc-kit signaling relay',
     '',
     'Usage: rtc-relay [options]',
+    '       rtc-relay token --room ROOM [--ttl 1h] [--sub ID]   print a token (see rtc-relay token --help)',
     '',
     'Each option can also be set by its environment variable; a flag wins over the variable.',
     '',
@@ -19,7 +91,8 @@ export function helpText(): string {
     ...rows,
     `  --${'help'.padEnd(18)} ${''.padEnd(28)} print this help`,
     '',
-    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N}; WebSocket signaling at /signal.',
+    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N}; GET /metrics is Prometheus text;',
+    'WebSocket signaling at /signal (with --secret: /signal?token=JWT).',
   ].join('\n');
 }
 
@@ -59,13 +132,14 @@ export function parseCommandLine(
 
 /**
  * Runs the `rtc-relay` command: parses arguments, starts the relay, and closes it on SIGINT/SIGTERM.
- * Returns the process exit code for argument errors, or the running relay.
+ * Returns the process exit code for argument errors (and for `rtc-relay token`), or the running relay.
  */
 export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   defaults: Partial<RelayOptions> = {},
 ): Promise<Relay | number> {
+  if (argv[0] === 'token') return tokenCommand(argv.slice(1), env);
   let relay: Relay;
   try {
     const { help, options } = parseCommandLine(argv, env);

@@ -9,5 +9,17 @@
  * @module
  */
 export { Relay, SIGNAL_PATH, type RelayHealth } from './relay.js';
-export { DEFAULT_OPTIONS, OPTION_SPECS, RelayOptionsError, resolveOptions, type RelayOptions } from './options.js';
+export {
+  DEFAULT_OPTIONS,
+  OPTION_SPECS,
+  RelayOptionsError,
+  parseDuration,
+  resolveOptions,
+  type RelayOptions,
+} from './options.js';
 export { TokenBucket } from './rate-limit.js';
+export { mintToken, verifyToken, redactUrl, type MintOptions, type TokenClaims } from './auth.js';
+export { turnCredentials, iceServersFor, type TurnCredentials } from './turn.js';
+export { MemoryBackplane, type Backplane, type BackplaneJoin, type BackplaneSink } from './backplane.js';
+export { RedisBackplane, type RedisBackplaneOptions } from './redis-backplane.js';
+export { RelayMetrics } from './metrics.js';

@@ -25,8 +25,38 @@ export interface RelayOptions {
   heartbeatInterval: number;
   /** Bytes queued to a slow receiver before it is terminated, so one client cannot exhaust memory. */
   maxBufferedAmount: number;
-  /** ICE servers handed to every peer in `welcome`. */
+  /** ICE servers handed to every peer in `welcome`, after the STUN and TURN servers below. */
   iceServers: RTCIceServerConfig[];
+  /**
+   * HS256 key of the JWTs clients must present as `?token=` on the WebSocket URL (at least 32 characters).
+   * Off when empty: anyone may connect.
+   */
+  secret: string;
+  /** Origins (`https://app.example`) whose pages may connect; any other `Origin` gets 403. Any when empty. */
+  allowOrigins: string[];
+  /** Open connections from one IP address; the next upgrade gets 429. */
+  maxConnectionsPerIp: number;
+  /**
+   * Take the client address from the last `X-Forwarded-For` entry (set by your load balancer) for the per-IP cap
+   * and the logs. Only behind a proxy that sets it: otherwise clients could pick their own address.
+   */
+  trustProxy: boolean;
+  /** STUN server URLs (`stun:host:3478`) put in `welcome.iceServers`. */
+  stunUrls: string[];
+  /** TURN server URLs (`turn:host:3478?transport=udp`) put in `welcome.iceServers` with short-lived credentials. */
+  turnUrls: string[];
+  /** coturn's `static-auth-secret`, which signs the TURN credentials (its REST API scheme). */
+  turnSecret: string;
+  /** Seconds a TURN credential stays valid. */
+  turnTtl: number;
+  /** Ms a session whose socket dropped without `leave` is kept for a `resume`; 0 turns resume off. */
+  resumeGrace: number;
+  /** Messages kept for a dropped session; one more ends it at once (its room is told `peer-left`). */
+  resumeBuffer: number;
+  /** `redis://host:6379`: share rooms with other relay nodes through Redis. In-memory (one node) when empty. */
+  redisUrl: string;
+  /** Ms a node's Redis records live without a refresh; a dead node's peers leave this long after it dies. */
+  redisTtl: number;
   /** pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   logLevel: string;
   /** A pino logger to use instead of the default one writing JSON lines to stdout. */
@@ -47,10 +77,22 @@ export const DEFAULT_OPTIONS: Readonly<Omit<RelayOptions, 'logger'>> = Object.fr
   heartbeatInterval: 30_000,
   maxBufferedAmount: 4 * 1024 * 1024,
   iceServers: [],
+  secret: '',
+  allowOrigins: [],
+  maxConnectionsPerIp: 50,
+  trustProxy: false,
+  stunUrls: [],
+  turnUrls: [],
+  turnSecret: '',
+  turnTtl: 3600,
+  resumeGrace: 15_000,
+  resumeBuffer: 256,
+  redisUrl: '',
+  redisTtl: 15_000,
   logLevel: 'info',
 });
 
-type Kind = 'integer' | 'string' | 'json';
+type Kind = 'integer' | 'string' | 'json' | 'list' | 'boolean' | 'duration';
 
 /** One command-line option: its flag, environment variable, type and help text. */
 interface OptionSpec {
@@ -136,6 +178,78 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 'JSON array of RTCIceServer sent in welcome',
   },
   {
+    key: 'secret',
+    flag: 'secret',
+    env: 'RTC_RELAY_SECRET',
+    kind: 'string',
+    help: 'HS256 key: require a JWT as ?token= (32+ chars)',
+  },
+  {
+    key: 'allowOrigins',
+    flag: 'allow-origin',
+    env: 'RTC_RELAY_ALLOW_ORIGIN',
+    kind: 'list',
+    help: 'comma list of page origins allowed to connect',
+  },
+  {
+    key: 'maxConnectionsPerIp',
+    flag: 'max-per-ip',
+    env: 'RTC_RELAY_MAX_PER_IP',
+    kind: 'integer',
+    help: 'open connections per client IP; more get 429',
+  },
+  {
+    key: 'trustProxy',
+    flag: 'trust-proxy',
+    env: 'RTC_RELAY_TRUST_PROXY',
+    kind: 'boolean',
+    help: 'client IP from X-Forwarded-For (behind a proxy)',
+  },
+  { key: 'stunUrls', flag: 'stun-url', env: 'RTC_RELAY_STUN_URL', kind: 'list', help: 'comma list of STUN URLs' },
+  { key: 'turnUrls', flag: 'turn-url', env: 'RTC_RELAY_TURN_URL', kind: 'list', help: 'comma list of TURN URLs' },
+  {
+    key: 'turnSecret',
+    flag: 'turn-secret',
+    env: 'RTC_RELAY_TURN_SECRET',
+    kind: 'string',
+    help: "coturn's static-auth-secret",
+  },
+  {
+    key: 'turnTtl',
+    flag: 'turn-ttl',
+    env: 'RTC_RELAY_TURN_TTL',
+    kind: 'duration',
+    help: 'TURN credential lifetime, s (or 90s, 15m, 1h, 1d)',
+  },
+  {
+    key: 'resumeGrace',
+    flag: 'resume-grace',
+    env: 'RTC_RELAY_RESUME_GRACE',
+    kind: 'integer',
+    help: 'ms a dropped session waits for resume (0: off)',
+  },
+  {
+    key: 'resumeBuffer',
+    flag: 'resume-buffer',
+    env: 'RTC_RELAY_RESUME_BUFFER',
+    kind: 'integer',
+    help: 'messages kept for a dropped session',
+  },
+  {
+    key: 'redisUrl',
+    flag: 'redis-url',
+    env: 'RTC_RELAY_REDIS_URL',
+    kind: 'string',
+    help: 'redis://host:port to share rooms across nodes',
+  },
+  {
+    key: 'redisTtl',
+    flag: 'redis-ttl',
+    env: 'RTC_RELAY_REDIS_TTL',
+    kind: 'integer',
+    help: "ms a dead node's peers stay listed",
+  },
+  {
     key: 'logLevel',
     flag: 'log-level',
     env: 'RTC_RELAY_LOG_LEVEL',
@@ -154,6 +268,22 @@ export class RelayOptionsError extends Error {
 /** Converts one option's text (from a flag or the environment) to its typed value. */
 export function parseOptionValue(spec: OptionSpec, text: string): unknown {
   if (spec.kind === 'string') return text;
+  if (spec.kind === 'list')
+    return text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  if (spec.kind === 'boolean') {
+    if (/^(1|true|yes|on)$/i.test(text.trim())) return true;
+    if (/^(0|false|no|off)$/i.test(text.trim())) return false;
+    throw new RelayOptionsError(`--${spec.flag} must be true or false, got "${text}"`);
+  }
+  if (spec.kind === 'duration') {
+    const seconds = parseDuration(text);
+    if (seconds === undefined)
+      throw new RelayOptionsError(`--${spec.flag} must be a duration such as 3600, 90s, 15m, 1h or 1d, got "${text}"`);
+    return seconds;
+  }
   if (spec.kind === 'integer') {
     if (!/^\d+$/.test(text.trim())) throw new RelayOptionsError(`--${spec.flag} must be a whole number, got "${text}"`);
     return Number(text);
@@ -164,6 +294,25 @@ export function parseOptionValue(spec: OptionSpec, text: string): unknown {
     throw new RelayOptionsError(`--${spec.flag} must be JSON, got "${text}"`);
   }
 }
+
+const UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * Reads a duration in seconds: a whole number, optionally followed by `s`, `m`, `h` or `d`. `undefined` when
+ * `text` is not one.
+ *
+ * @example
+ * parseDuration('1h'); // 3600
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * UNITS[match[2]!]!;
+  return Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /**
  * Merges `options` over {@link DEFAULT_OPTIONS} and checks the result. Throws {@link RelayOptionsError} for a
@@ -183,6 +332,10 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     'rateLimitClose',
     'heartbeatInterval',
     'maxBufferedAmount',
+    'maxConnectionsPerIp',
+    'turnTtl',
+    'resumeBuffer',
+    'redisTtl',
   ];
   for (const key of positive) {
     const value = resolved[key];
@@ -203,5 +356,32 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     )
   )
     throw new RelayOptionsError('iceServers must be an array of { urls, username?, credential? }');
+  if (!Number.isSafeInteger(resolved.resumeGrace) || resolved.resumeGrace < 0)
+    throw new RelayOptionsError(`resumeGrace must be 0 (off) or more ms, got ${String(resolved.resumeGrace)}`);
+  if (typeof resolved.secret !== 'string' || (resolved.secret !== '' && resolved.secret.length < 32))
+    throw new RelayOptionsError('secret must be at least 32 characters: shorter HS256 keys can be brute-forced');
+  if (!isStringList(resolved.allowOrigins)) throw new RelayOptionsError('allowOrigins must be a list of origins');
+  for (const origin of resolved.allowOrigins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // Reported below.
+    }
+    if (parsed?.origin !== origin)
+      throw new RelayOptionsError(`allowOrigins takes origins such as https://app.example (no path), got "${origin}"`);
+  }
+  if (typeof resolved.trustProxy !== 'boolean') throw new RelayOptionsError('trustProxy must be true or false');
+  if (!isStringList(resolved.stunUrls) || !resolved.stunUrls.every((url) => /^stuns?:/.test(url)))
+    throw new RelayOptionsError('stunUrls must be stun: or stuns: URLs');
+  if (!isStringList(resolved.turnUrls) || !resolved.turnUrls.every((url) => /^turns?:/.test(url)))
+    throw new RelayOptionsError('turnUrls must be turn: or turns: URLs');
+  if (resolved.turnUrls.length > 0 && !resolved.turnSecret)
+    throw new RelayOptionsError('turnUrls need turnSecret, the secret the TURN server checks credentials with');
+  if (resolved.turnSecret && resolved.turnUrls.length === 0)
+    throw new RelayOptionsError('turnSecret is set but turnUrls is empty: say which TURN servers it is for');
+  if (resolved.redisUrl && !/^rediss?:\/\//.test(resolved.redisUrl))
+    throw new RelayOptionsError(`redisUrl must be a redis:// or rediss:// URL, got "${resolved.redisUrl}"`);
+  if (resolved.redisTtl < 100) throw new RelayOptionsError('redisTtl must be at least 100 ms');
   return resolved;
 }

@@ -13,6 +13,9 @@ export const PROTOCOL_VERSION = 1;
 /** Room names: 1–64 characters of `[A-Za-z0-9_.-]`. */
 export const ROOM_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** Resume tokens: 16–64 base64url characters, opaque to the client. */
+export const RESUME_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
 /** Largest `meta` object, in bytes of its JSON encoding. */
 export const MAX_META_BYTES = 1024;
 
@@ -34,7 +37,13 @@ export interface PeerInfo {
 export interface JoinMessage {
   type: 'join';
   room: string;
+  /** Shown to the others. A `sub` key is set by the relay alone (from the token), never taken from here. */
   meta?: PeerMeta;
+  /**
+   * The `resume` token of an earlier `welcome`: within the relay's grace period the connection takes that
+   * session back (same peer id, signals sent meanwhile delivered); otherwise the join proceeds as a new peer.
+   */
+  resume?: string;
 }
 
 /** Send opaque JSON (SDP, ICE candidates, app data) to one peer of the sender's room. */
@@ -65,8 +74,10 @@ export interface WelcomeMessage {
   room: string;
   /** Everyone already in the room, oldest first. */
   peers: PeerInfo[];
-  /** ICE servers from the relay's configuration (empty unless configured). */
+  /** ICE servers from the relay's configuration (empty unless configured), TURN credentials included. */
   iceServers: RTCIceServerConfig[];
+  /** Send it back in `join` after a reconnect to keep this peer id. Absent when the relay has resume off. */
+  resume?: string;
 }
 
 /** Another peer joined the room. */
@@ -122,6 +133,7 @@ export const ERROR_CODES = {
   'unknown-peer': 'No peer with that id is in the sender’s room.',
   'room-full': 'The room already holds the maximum number of peers.',
   'rate-limited': 'Too many messages; this one was dropped.',
+  forbidden: 'The connection’s token does not grant that room.',
 } as const;
 
 /** A code from {@link ERROR_CODES}. */
@@ -135,6 +147,10 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   /** A frame exceeded the relay's size limit. */
   messageTooBig: 1009,
+  /** The relay could not complete a join (its Redis backplane failed); reconnect. */
+  internalError: 1011,
+  /** Another connection resumed this one's session. */
+  superseded: 4000,
 } as const;
 
 /** The result of {@link parseClientMessage}: the message, or the error to send back. */
@@ -184,14 +200,19 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
 }
 
 function validateJoin(value: Record<string, unknown>): ParseResult<JoinMessage> {
-  const { room, meta } = value;
+  const { room, meta, resume } = value;
   if (typeof room !== 'string' || !ROOM_PATTERN.test(room))
     return fail('bad-message', 'join needs "room": 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-".');
-  if (meta === undefined) return { ok: true, message: { type: 'join', room } };
+  if (resume !== undefined && (typeof resume !== 'string' || !RESUME_PATTERN.test(resume)))
+    return fail('bad-message', 'join "resume" must be the token of an earlier welcome.');
+  const message: JoinMessage = { type: 'join', room };
+  if (resume !== undefined) message.resume = resume;
+  if (meta === undefined) return { ok: true, message };
   if (!isObject(meta)) return fail('bad-message', 'join "meta" must be a JSON object.');
   if (new TextEncoder().encode(JSON.stringify(meta)).length > MAX_META_BYTES)
     return fail('bad-message', `join "meta" must be at most ${MAX_META_BYTES} bytes of JSON.`);
-  return { ok: true, message: { type: 'join', room, meta: meta as PeerMeta } };
+  message.meta = meta as PeerMeta;
+  return { ok: true, message };
 }
 
 /**
@@ -215,7 +236,10 @@ export function parseServerMessage(text: unknown): ServerMessage | undefined {
   if (!isObject(value)) return undefined;
   switch (value.type) {
     case 'welcome':
-      return typeof value.peer === 'string' && typeof value.room === 'string' && Array.isArray(value.peers)
+      return typeof value.peer === 'string' &&
+        typeof value.room === 'string' &&
+        Array.isArray(value.peers) &&
+        (value.resume === undefined || typeof value.resume === 'string')
         ? (value as unknown as WelcomeMessage)
         : undefined;
     case 'peer-joined':

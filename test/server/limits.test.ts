@@ -164,7 +164,8 @@ describe('#limits', () => {
   });
 
   it('terminates a socket that misses a heartbeat pong and tells its room', async () => {
-    const own = await startRelay({ heartbeatInterval: 50 });
+    // A short resume grace: the terminated session is held that long before its room is told.
+    const own = await startRelay({ heartbeatInterval: 50, resumeGrace: 50 });
     const [alive] = await TestClient.join(own.url, 'hb');
     const dead = await TestClient.connect(own.url, { autoPong: false });
     await dead.join('hb');

@@ -68,8 +68,8 @@ describe('#join', () => {
     assert.equal((await c.expect('error')).code, 'room-full');
     await a.expect('peer-joined');
     assert.deepEqual(a.pending, [], 'the refused peer is never announced');
-    // A seat frees up when someone leaves.
-    b.close();
+    // A seat frees up when someone leaves. (A dropped socket keeps its seat for the resume grace period.)
+    b.send({ type: 'leave' });
     await a.expect('peer-left');
     await c.join('full');
     for (const client of [a, c]) client.close();
@@ -143,12 +143,16 @@ describe('#leave', () => {
     assert.equal((await client.expect('error')).code, 'not-joined');
   });
 
-  it('tells the room peer-left when a connection closes abruptly', async () => {
-    const alice = await joined('leave-2');
-    const bob = await joined('leave-2');
+  it('tells the room peer-left at once when a connection closes abruptly and resume is off', async () => {
+    const own = await startRelay({ resumeGrace: 0 });
+    const [alice] = await TestClient.join(own.url, 'leave-2');
+    const [bob, welcome] = await TestClient.join(own.url, 'leave-2');
+    assert.equal(welcome.resume, undefined, 'no resume token when resume is off');
     await alice.expect('peer-joined');
     bob.ws.terminate();
     assert.deepEqual(await alice.expect('peer-left'), { type: 'peer-left', peer: bob.id });
+    alice.close();
+    await own.relay.close();
   });
 });
 
@@ -166,7 +170,8 @@ describe('#logs', () => {
   it('writes one JSON line per connect, join, leave, close and error, without signal data', async () => {
     const lines: Record<string, unknown>[] = [];
     const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
-    const own = await startRelay({ logger: pino({ level: 'info' }, stream) });
+    // Resume off: Alice's close then ends her session at once, and its leave line is the one to check.
+    const own = await startRelay({ logger: pino({ level: 'info' }, stream), resumeGrace: 0 });
     const [alice] = await TestClient.join(own.url, 'logs', { name: 'Alice' });
     const [bob] = await TestClient.join(own.url, 'logs');
     bob.send({ type: 'signal', to: alice.id, data: { sdp: 'v=0 secret-sdp' } });
