@@ -56,6 +56,8 @@ export interface SignalingContext {
   peer?: string;
   /** Who was in the room at the latest welcome. */
   peers: PeerInfo[];
+  /** The resume token of the latest welcome: sent with the next join, so a reconnect keeps this peer id. */
+  resume?: string;
   iceServers: RTCIceServerConfig[];
   /** Retries since the last successful join. */
   attempt: number;
@@ -140,6 +142,8 @@ type Events = SignalingCommand | SocketEvent;
  * `disconnected → connecting → joining → joined`; a lost socket goes to `reconnecting` (backoff with jitter,
  * first retry immediate, capped) and back; `closed` after `signaling.close`; `failed` when retries run out or
  * the relay refuses the join. Signals sent while not joined are queued and flushed in order on (re)join.
+ * A rejoin carries the latest welcome's `resume` token: within the relay's grace period it keeps its peer id
+ * and the room sees no `peer-left`; otherwise the relay welcomes it as a new peer (`rejoin`, a new `peer`).
  */
 export const signalingMachine = setup({
   types: {
@@ -239,7 +243,10 @@ export const signalingMachine = setup({
     joining: {
       entry: {
         type: 'transmit',
-        params: ({ context }) => ({ type: 'join', room: context.room, meta: context.meta }) as const,
+        params: ({ context }): ClientMessage =>
+          context.resume
+            ? { type: 'join', room: context.room, meta: context.meta, resume: context.resume }
+            : { type: 'join', room: context.room, meta: context.meta },
       },
       on: {
         'socket.message': [
@@ -249,8 +256,8 @@ export const signalingMachine = setup({
             actions: [
               enqueueActions(({ context, event, enqueue }) => {
                 if (event.type !== 'socket.message' || event.message.type !== 'welcome') return;
-                const { peer, peers, iceServers } = event.message;
-                enqueue.assign({ peer, peers, iceServers, error: undefined });
+                const { peer, peers, iceServers, resume } = event.message;
+                enqueue.assign({ peer, peers, iceServers, resume, error: undefined });
                 enqueue({
                   type: 'notify',
                   params: { type: 'signaling.joined', peer, peers, iceServers, rejoin: context.peer !== undefined },
@@ -356,7 +363,8 @@ export const signalingMachine = setup({
       after: { reconnectDelay: { target: 'connecting' } },
     },
     closed: {
-      entry: ['closeSocket', assign({ queue: [] })],
+      // We said leave: the session is over, and the next connect is a new peer.
+      entry: ['closeSocket', assign({ queue: [], resume: undefined })],
       on: {
         'signaling.connect': { target: 'connecting', actions: 'resetAttempts' },
         'signaling.close': {},

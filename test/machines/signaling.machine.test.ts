@@ -180,6 +180,29 @@ describe('signalingMachine', () => {
     actor.stop();
   });
 
+  it('rejoins with the resume token of the latest welcome, and forgets it once closed', async () => {
+    const { actor, fake } = start();
+    actor.send({ type: 'signaling.connect' });
+    fake.last.emit({ type: 'socket.open' });
+    fake.last.receive({ ...welcome('ada'), resume: 'resume-token-one-abc' } as ServerMessage);
+    fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
+    await waitFor(actor, (s) => s.matches('connecting'), { timeout: 1000 });
+    fake.last.emit({ type: 'socket.open' });
+    assert.deepEqual(fake.last.sent, [
+      { type: 'join', room: 'r', meta: { name: 'Ada' }, resume: 'resume-token-one-abc' },
+    ]);
+    // The relay resumed us: same id, and a fresh token for the next time.
+    fake.last.receive({ ...welcome('ada'), resume: 'resume-token-two-abc' } as ServerMessage);
+    assert.equal(actor.getSnapshot().context.peer, 'ada');
+    assert.equal(actor.getSnapshot().context.resume, 'resume-token-two-abc');
+    actor.send({ type: 'signaling.close' });
+    assert.equal(actor.getSnapshot().context.resume, undefined);
+    actor.send({ type: 'signaling.connect' });
+    fake.last.emit({ type: 'socket.open' });
+    assert.deepEqual(fake.last.sent, [{ type: 'join', room: 'r', meta: { name: 'Ada' } }], 'a new session');
+    actor.stop();
+  });
+
   it('treats a missing pong as a dead socket', async () => {
     const { actor, fake } = await joinedActor({ pingInterval: 10, pongTimeout: 10 });
     await waitFor(actor, (s) => s.matches({ joined: 'awaitingPong' }));

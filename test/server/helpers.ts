@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { pino, type Logger } from 'pino';
 import WebSocket from 'ws';
 import { Relay, type RelayOptions } from '../../server/index.js';
 import { parseServerMessage, type ServerMessage, type WelcomeMessage } from '../../src/signaling/protocol.js';
@@ -104,4 +105,44 @@ export class TestClient {
   close(): void {
     this.ws.close();
   }
+}
+
+/** A pino logger that keeps its lines, and lets a test wait for one: relay-side moments are events, not sleeps. */
+export function logWatcher(): {
+  logger: Logger;
+  lines: Record<string, unknown>[];
+  waitFor(msg: string, match?: Record<string, unknown>): Promise<Record<string, unknown>>;
+} {
+  const lines: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  const logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const waiter of waiters.splice(0)) waiter();
+      },
+    },
+  );
+  const find = (msg: string, match: Record<string, unknown>) =>
+    lines.find((l) => l.msg === msg && Object.entries(match).every(([k, v]) => l[k] === v));
+  return {
+    logger,
+    lines,
+    async waitFor(msg, match = {}) {
+      const deadline = Date.now() + 5000; // A safety net only: the wait ends on the log line.
+      for (;;) {
+        const line = find(msg, match);
+        if (line) return line;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for log line "${msg}"`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, deadline - Date.now() + 1);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+  };
 }
