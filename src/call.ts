@@ -5,7 +5,9 @@ import {
   type CallInput,
   type CallPeer,
   type ChatMessage,
+  type VideoConstraints,
 } from './machines/call.machine.js';
+import { QUALITY_LEVELS, type QualityMode } from './machines/quality.machine.js';
 
 /** The call's lifecycle, flattened to one word. */
 export type CallState = 'idle' | 'joining' | 'waiting' | 'in-call' | 'reconnecting' | 'leaving' | 'ended' | 'failed';
@@ -26,6 +28,8 @@ export interface CallEventMap {
   error: Extract<CallEmitted, { type: 'error' }>;
   'peer-media': Extract<CallEmitted, { type: 'peer-media' }>;
   message: Extract<CallEmitted, { type: 'message' }>;
+  quality: Extract<CallEmitted, { type: 'quality' }>;
+  'remote-quality': Extract<CallEmitted, { type: 'remote-quality' }>;
   speaker: { type: 'speaker'; deviceId: string };
 }
 
@@ -142,6 +146,38 @@ export class Call {
   /** Switches the camera or microphone to another device, keeping the call up. */
   selectDevice(kind: 'audioinput' | 'videoinput', deviceId: string): void {
     this.actor.send({ type: 'call.device', kind, deviceId });
+  }
+
+  /** The quality mode the app chose: `auto` (the default) adapts to each peer's link. */
+  get quality(): QualityMode {
+    return this.actor.getSnapshot().context.quality.mode ?? 'auto';
+  }
+
+  /**
+   * Sets the quality of the video sent to every peer: `auto` adapts it to each link; a level fixes it.
+   * `audio-only` stops sending video. Nothing renegotiates.
+   *
+   * @throws {RangeError} for anything but `auto`, `high`, `medium`, `low` or `audio-only`.
+   * @example
+   * call.setQuality('low'); // a metered connection
+   * call.setQuality('auto');
+   */
+  setQuality(mode: QualityMode): void {
+    if (mode !== 'auto' && !QUALITY_LEVELS.includes(mode))
+      throw new RangeError(`Quality must be auto, ${QUALITY_LEVELS.join(', ')}; got ${JSON.stringify(mode)}.`);
+    this.actor.send({ type: 'call.quality', mode });
+  }
+
+  /**
+   * Adjusts the video of a live call without renegotiating: `maxBitrate` (bits/s) and `maxFramerate` cap every
+   * quality level; `width` and `height` change the camera's capture with `applyConstraints`;
+   * `degradationPreference` tells the encoder what to give up first when it must.
+   *
+   * @example
+   * call.setVideoConstraints({ maxBitrate: 400_000, maxFramerate: 15, width: 320, height: 240 });
+   */
+  setVideoConstraints(constraints: VideoConstraints): void {
+    this.actor.send({ type: 'call.video', constraints });
   }
 
   /** The audio output device remote participants play on (`''`: the system default). */

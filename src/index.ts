@@ -16,10 +16,27 @@ export {
   type CallPeer,
   type ChatMessage,
   type MediaState,
+  type StreamQuality,
+  type VideoConstraints,
 } from './machines/call.machine.js';
 export { signalingMachine, backoffDelay, type SignalingInput } from './machines/signaling.machine.js';
 export { peerMachine, type PeerInput } from './machines/peer.machine.js';
 export { iceMachine, type CandidatePair } from './machines/ice.machine.js';
 export { mediaMachine } from './machines/media.machine.js';
+export {
+  qualityMachine,
+  judge,
+  encodingFor,
+  levelOf,
+  DEFAULT_LEVELS,
+  DEFAULT_THRESHOLDS,
+  QUALITY_LEVELS,
+  type QualityLevel,
+  type QualityMode,
+  type QualityReason,
+  type QualityThresholds,
+  type LevelSettings,
+  type QualitySample,
+} from './machines/quality.machine.js';
 export * from './components/index.js';
 export * from './events/index.js';

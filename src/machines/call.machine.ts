@@ -1,7 +1,15 @@
 import { assign, enqueueActions, fromCallback, setup, type ActorRefFrom, type EventObject } from 'xstate';
 import type { Json, PeerInfo, PeerMeta } from '../signaling/protocol.js';
 import { mediaMachine, type MediaInput } from './media.machine.js';
-import { peerMachine, type PeerInput, type PeerNotification } from './peer.machine.js';
+import { peerMachine, type PeerInput, type PeerNotification, type PeerQualityOptions } from './peer.machine.js';
+import {
+  QUALITY_LEVELS,
+  QUALITY_REASONS,
+  type QualityLevel,
+  type QualityMode,
+  type QualityReason,
+  type VideoCaps,
+} from './quality.machine.js';
 import { signalingMachine, type SignalingInput, type SignalingNotification } from './signaling.machine.js';
 
 /** The key in `meta` that carries a call's session id, so peers recognise each other across reconnects. */
@@ -27,6 +35,25 @@ export interface CallInput {
   peer?: Partial<Pick<PeerInput, 'maxRestarts' | 'disconnectedGrace' | 'restartTimeout' | 'connectTimeout'>>;
   /** Ms a connected peer whose socket dropped is kept, waiting for it to rejoin, before it is removed. */
   orphanGrace?: number;
+  /** Video codecs to prefer, best first, e.g. `['vp9', 'vp8']`. */
+  codecs?: string[];
+  /** Adaptive quality of the video sent to each peer: the mode (`auto` by default), levels, thresholds, caps. */
+  quality?: PeerQualityOptions;
+}
+
+/** The quality of one video stream: the level, why, and whether it adapts. */
+export interface StreamQuality {
+  level: QualityLevel;
+  reason: QualityReason;
+  mode: QualityMode;
+}
+
+/** What `call.setVideoConstraints` takes: caps on every level, and the camera's resolution. */
+export interface VideoConstraints extends VideoCaps {
+  /** Camera width, applied to the live track with `applyConstraints`. */
+  width?: number;
+  height?: number;
+  degradationPreference?: RTCDegradationPreference;
 }
 
 /** One remote participant, as the call knows it. */
@@ -43,6 +70,10 @@ export interface CallPeer {
   orphan?: boolean;
   /** What the participant says of its own microphone and camera. */
   media: MediaState;
+  /** The quality of the video we send it. */
+  quality?: StreamQuality;
+  /** The quality of the video it sends us, as it announces it. */
+  remoteQuality?: StreamQuality;
 }
 
 /** One chat message. */
@@ -91,6 +122,9 @@ export interface CallContext {
   /** This participant's microphone and camera, announced to every peer. */
   localMedia: MediaState;
   tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
+  codecs?: string[];
+  /** Quality options every new peer starts with; `mode` and `caps` follow the app's latest choice. */
+  quality: PeerQualityOptions;
   error?: { code: string; message: string };
 }
 
@@ -107,7 +141,9 @@ export type CallCommand =
   | { type: 'call.camera'; on: boolean }
   | { type: 'call.screen'; on: boolean }
   | { type: 'call.device'; kind: 'audioinput' | 'videoinput'; deviceId: string }
-  | { type: 'call.send'; text: string };
+  | { type: 'call.send'; text: string }
+  | { type: 'call.quality'; mode: QualityMode }
+  | { type: 'call.video'; constraints: VideoConstraints };
 
 type OrphanExpired = { type: 'call.orphan.expired'; key: string };
 
@@ -118,6 +154,10 @@ export type CallEmitted =
   | { type: 'peer-connected'; peer: string }
   | { type: 'track'; peer: string; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'peer-media'; peer: string; media: MediaState }
+  /** The level of the video we send to `peer` changed. */
+  | ({ type: 'quality'; peer: string } & StreamQuality)
+  /** `peer` says the level of the video it sends us changed. */
+  | ({ type: 'remote-quality'; peer: string } & StreamQuality)
   | ({ type: 'message' } & ChatMessage)
   | { type: 'error'; code: string; message: string };
 
@@ -132,6 +172,21 @@ const findById = (context: CallContext, id: string): CallPeer | undefined =>
   Object.values(context.peers).find((peer) => peer.id === id);
 
 const randomSession = (): string => crypto.randomUUID();
+
+const LEVELS: readonly string[] = QUALITY_LEVELS;
+const REASONS: readonly string[] = QUALITY_REASONS;
+
+/** A quality announcement from a peer, checked field by field; `undefined` when malformed. */
+function parseQuality(value: unknown): StreamQuality | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { level, reason, mode } = value as Record<string, unknown>;
+  if (typeof level !== 'string' || !LEVELS.includes(level)) return undefined;
+  return {
+    level: level as QualityLevel,
+    reason: (typeof reason === 'string' && REASONS.includes(reason) ? reason : 'start') as QualityReason,
+    mode: (mode === 'auto' || LEVELS.includes(mode as string) ? mode : 'auto') as QualityMode,
+  };
+}
 
 /**
  * Forwards what the media actor emits to the call, as call events. The media machine stays unaware of who
@@ -237,6 +292,8 @@ export const callMachine = setup({
                         stream: context.localStream,
                         tracks: context.tracks,
                         parent: self,
+                        codecs: context.codecs,
+                        quality: context.quality,
                         ...context.peerOptions,
                       },
                     }),
@@ -272,7 +329,7 @@ export const callMachine = setup({
       if (event.type !== 'signaling.message') return;
       const peer = findById(context, event.from);
       if (!peer) return;
-      const data = event.data as { bye?: unknown; state?: Partial<MediaState> } | null;
+      const data = event.data as { bye?: unknown; state?: Partial<MediaState>; quality?: unknown } | null;
       if (data && typeof data === 'object' && data.bye === true) {
         enqueue.assign({ peers: { ...context.peers, [peer.key]: { ...peer, bye: true } } });
         return;
@@ -281,6 +338,13 @@ export const callMachine = setup({
         const media = { muted: data.state.muted === true, camera: data.state.camera !== false };
         enqueue.assign({ peers: { ...context.peers, [peer.key]: { ...peer, media } } });
         enqueue.emit({ type: 'peer-media', peer: peer.key, media });
+        return;
+      }
+      if (data && typeof data === 'object' && data.quality !== undefined) {
+        const quality = parseQuality(data.quality);
+        if (!quality) return;
+        enqueue.assign({ peers: { ...context.peers, [peer.key]: { ...peer, remoteQuality: quality } } });
+        enqueue.emit({ type: 'remote-quality', peer: peer.key, ...quality });
         return;
       }
       enqueue.sendTo(peer.ref, { type: 'peer.signal', data: event.data as never });
@@ -309,6 +373,40 @@ export const callMachine = setup({
             to: peer.id,
             data: { state: { ...context.localMedia } },
           });
+    }),
+    /** Records the level of the video sent to a peer, tells the app, and tells the peer why its video changed. */
+    peerQuality: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'peer.quality') return;
+      const peer = context.peers[event.key];
+      if (!peer) return;
+      const quality: StreamQuality = { level: event.level, reason: event.reason, mode: event.mode };
+      enqueue.assign({ peers: { ...context.peers, [peer.key]: { ...peer, quality } } });
+      enqueue.emit({ type: 'quality', peer: peer.key, ...quality });
+      enqueue.sendTo('signaling', { type: 'signaling.send', to: peer.id, data: { quality: { ...quality } } });
+    }),
+    setQuality: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'call.quality') return;
+      enqueue.assign({ quality: { ...context.quality, mode: event.mode } });
+      for (const peer of Object.values(context.peers))
+        enqueue.sendTo(peer.ref, { type: 'peer.quality', mode: event.mode });
+    }),
+    setVideo: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'call.video') return;
+      const { width, height, degradationPreference, ...caps } = event.constraints;
+      enqueue.assign({
+        quality: {
+          ...context.quality,
+          caps: { ...context.quality.caps, ...caps },
+          degradationPreference: degradationPreference ?? context.quality.degradationPreference,
+        },
+      });
+      for (const peer of Object.values(context.peers))
+        enqueue.sendTo(peer.ref, { type: 'peer.caps', caps, degradationPreference });
+      const size = Object.fromEntries(
+        Object.entries({ width, height }).filter(([, value]) => value !== undefined),
+      ) as MediaTrackConstraints;
+      if (context.media && Object.keys(size).length > 0)
+        enqueue.sendTo('media', { type: 'media.video.constraints', constraints: size });
     }),
     /** Sends a chat message to every peer over its data channel, and records it. */
     sendChat: enqueueActions(({ context, event, enqueue }) => {
@@ -393,6 +491,8 @@ export const callMachine = setup({
     peers: {},
     tracks: {},
     messages: [],
+    codecs: input.codecs,
+    quality: input.quality ?? {},
     localMedia: {
       muted: false,
       camera: input.media === false ? false : input.media?.video !== false,
@@ -427,6 +527,8 @@ export const callMachine = setup({
         params: ({ event }) => ({ type: event.on ? 'media.screen.start' : 'media.screen.stop' }),
       },
     },
+    'call.quality': { actions: 'setQuality' },
+    'call.video': { actions: 'setVideo' },
     'call.device': {
       actions: {
         type: 'toMedia',
@@ -479,6 +581,7 @@ export const callMachine = setup({
           actions: { type: 'removePeer', params: ({ event }) => ({ key: event.key }) },
         },
         'peer.message': { actions: 'receiveChat' },
+        'peer.quality': { actions: 'peerQuality' },
         'call.send': { actions: 'sendChat' },
         'peer.track': {
           actions: enqueueActions(({ event, enqueue }) =>

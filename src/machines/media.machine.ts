@@ -95,10 +95,14 @@ export type MediaCommand =
   | { type: 'media.camera'; on: boolean }
   | { type: 'media.screen.start' }
   | { type: 'media.screen.stop' }
-  | { type: 'media.device.select'; kind: InputKind; deviceId: string };
+  | { type: 'media.device.select'; kind: InputKind; deviceId: string }
+  /** Changes the camera's constraints (resolution, say) on the live track, and for every later capture. */
+  | { type: 'media.video.constraints'; constraints: MediaTrackConstraints };
 
 /** Events the watcher actors send back, and the machine's own. */
 export type MediaNotice =
+  /** The `constrain` actor's answer: the error `applyConstraints` threw, if any. */
+  | { type: 'media.constrained'; error?: unknown }
   | { type: 'media.devices'; devices: MediaDevice[] }
   | { type: 'media.track.ended'; kind: 'audio' | 'video'; source: TrackSource }
   /** Internal: the set of local tracks changed, so the track watcher restarts on the new set. */
@@ -342,6 +346,18 @@ export const getDisplayMediaActor = captureActor<GetDisplayMediaInput>((devices,
   devices.getDisplayMedia(input.constraints),
 );
 
+/** `MediaStreamTrack.applyConstraints` on the camera, as an actor; it reports how it went. */
+export const constrainActor = fromCallback<
+  MediaEvent,
+  { track: MediaStreamTrack; constraints: MediaTrackConstraints },
+  MediaEvent
+>(({ input, sendBack }) => {
+  input.track.applyConstraints(input.constraints).then(
+    () => sendBack({ type: 'media.constrained' }),
+    (error: unknown) => sendBack({ type: 'media.constrained', error }),
+  );
+});
+
 /** Sends `media.devices` with the device list at start and on every `devicechange`. */
 export const deviceWatcherActor = fromCallback<MediaEvent, void, MediaEvent>(({ sendBack }) => {
   const media = globalThis.navigator?.mediaDevices as MediaDevices | undefined;
@@ -405,6 +421,7 @@ export const mediaMachine = setup({
     getDisplayMedia: getDisplayMediaActor,
     deviceWatcher: deviceWatcherActor,
     trackWatcher: trackWatcherActor,
+    constrain: constrainActor,
   },
   actions: {
     adoptAcquired: assign(({ context }, { stream }: { stream: MediaStream }) => ({
@@ -495,6 +512,21 @@ export const mediaMachine = setup({
       return { deviceError: { name, message } };
     }),
     clearDeviceError: assign({ deviceError: undefined }),
+    /** Keeps the new camera constraints (device choice kept) and applies them to the running camera. */
+    constrainCamera: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'media.video.constraints' || context.video === false) return;
+      const video = { ...(typeof context.video === 'object' ? context.video : {}), ...event.constraints };
+      enqueue.assign({ video });
+      if (context.cameraTrack) {
+        enqueue.stopChild('constrain');
+        enqueue.spawnChild('constrain', { id: 'constrain', input: { track: context.cameraTrack, constraints: video } });
+      }
+    }),
+    constrained: assign(({ event }) =>
+      event.type === 'media.constrained' && event.error !== undefined
+        ? { deviceError: describeMediaError(event.error, 'camera') }
+        : { deviceError: undefined },
+    ),
     emitError: emit(({ context }) => ({
       type: 'error' as const,
       // Always set by the transition into the error state; the fallback only satisfies the type.
@@ -536,6 +568,8 @@ export const mediaMachine = setup({
   on: {
     'media.stop': { target: '.stopped', actions: ['stopAll', 'forgetAll', 'publish'] },
     'media.devices': { actions: 'assignDevices' },
+    'media.video.constraints': { actions: 'constrainCamera' },
+    'media.constrained': { actions: 'constrained' },
   },
   states: {
     idle: {

@@ -18,6 +18,8 @@ export interface PeerConnectionInput {
   /** The local stream the remote side will see the tracks in. */
   stream?: MediaStream;
   tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
+  /** Video codecs to prefer, best first, e.g. `['vp9', 'vp8']`; the browser's order when absent. */
+  codecs?: string[];
 }
 
 /** Commands the connection takes from its peer machine. */
@@ -32,6 +34,8 @@ export type PeerConnectionCommand =
 /** What the connection reports. */
 export type PeerConnectionEvent =
   | { type: 'pc.created'; pc: RTCPeerConnection }
+  /** The sender of `kind` is known: at once for the offerer, on the first offer for the answerer. */
+  | { type: 'pc.sender'; kind: 'audio' | 'video'; sender: RTCRtpSender }
   | { type: 'pc.signal.out'; data: Json }
   | { type: 'pc.signaling'; state: RTCSignalingState; remote: boolean }
   | { type: 'pc.connection'; state: RTCPeerConnectionState }
@@ -63,6 +67,23 @@ export async function selectedCandidatePair(pc: RTCPeerConnection): Promise<Cand
     protocol: String(local.protocol ?? 'udp'),
     rtt: typeof pair.currentRoundTripTime === 'number' ? pair.currentRoundTripTime : undefined,
   };
+}
+
+/**
+ * Orders `available` codecs with the `preferred` names (`vp9`, `h264`…) first, in their order, and the rest
+ * after in the browser's order. Names the browser lacks are skipped, and every codec stays listed, so the
+ * other side can always find one in common.
+ */
+export function orderCodecs<T extends { mimeType: string }>(available: T[], preferred: string[]): T[] {
+  const wanted = preferred.map((name) => name.trim().toLowerCase());
+  const rank = (codec: T): number => {
+    const index = wanted.indexOf(codec.mimeType.split('/')[1]?.toLowerCase() ?? '');
+    return index === -1 ? wanted.length : index;
+  };
+  return available
+    .map((codec, index) => ({ codec, index }))
+    .sort((a, b) => rank(a.codec) - rank(b.codec) || a.index - b.index)
+    .map(({ codec }) => codec);
 }
 
 /**
@@ -105,12 +126,18 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       };
     };
 
+    /** Takes `transceiver`'s sender for `kind`, with the codec order asked for. */
+    const adopt = (kind: 'audio' | 'video', transceiver: RTCRtpTransceiver): void => {
+      senders[kind] = transceiver.sender;
+      const capabilities = kind === 'video' && input.codecs?.length && RTCRtpReceiver.getCapabilities?.('video');
+      if (capabilities) transceiver.setCodecPreferences(orderCodecs(capabilities.codecs, input.codecs!));
+      sendBack({ type: 'pc.sender', kind, sender: transceiver.sender });
+    };
+
     if (input.initiator) {
       openChat();
-      for (const kind of ['audio', 'video'] as const) {
-        const transceiver = pc.addTransceiver(tracks[kind] ?? kind, { direction: 'sendrecv', streams: [stream] });
-        senders[kind] = transceiver.sender;
-      }
+      for (const kind of ['audio', 'video'] as const)
+        adopt(kind, pc.addTransceiver(tracks[kind] ?? kind, { direction: 'sendrecv', streams: [stream] }));
     }
 
     /** The answerer sends on the transceivers the offer created, once, when the first offer arrives. */
@@ -118,7 +145,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       for (const transceiver of pc.getTransceivers()) {
         const kind = transceiver.receiver.track.kind as 'audio' | 'video';
         if (senders[kind] || transceiver.currentDirection === 'stopped') continue;
-        senders[kind] = transceiver.sender;
+        adopt(kind, transceiver);
         transceiver.direction = 'sendrecv';
         transceiver.sender.setStreams(stream);
         // The answer does not depend on the track: attach it without holding the answer back.

@@ -7,6 +7,20 @@ import {
   type PeerConnectionEvent,
   type PeerSignal,
 } from './peer.connection.js';
+import {
+  qualityMachine,
+  type QualityInput,
+  type QualityLevel,
+  type QualityMode,
+  type QualityNotification,
+  type QualityReason,
+  type VideoCaps,
+} from './quality.machine.js';
+
+/** How a peer adapts the video it sends: passed to its quality actor. */
+export type PeerQualityOptions = Partial<
+  Pick<QualityInput, 'mode' | 'levels' | 'thresholds' | 'caps' | 'degradationPreference' | 'interval'>
+>;
 
 /** Input of {@link peerMachine}. */
 export interface PeerInput {
@@ -29,6 +43,10 @@ export interface PeerInput {
   restartTimeout?: number;
   /** Ms the first connection may take before an ICE restart. */
   connectTimeout?: number;
+  /** Video codecs to prefer, best first. */
+  codecs?: string[];
+  /** Adaptive quality of the video sent to this peer. */
+  quality?: PeerQualityOptions;
 }
 
 export interface PeerContext {
@@ -51,6 +69,12 @@ export interface PeerContext {
   pc?: RTCPeerConnection;
   /** The remote participant's media. */
   remoteStream?: MediaStream;
+  codecs?: string[];
+  quality: PeerQualityOptions;
+  /** Set once the quality actor (`quality` child) runs. */
+  adapting: boolean;
+  /** The level of the video sent to this peer, once its quality actor runs. */
+  level?: { level: QualityLevel; reason: QualityReason; mode: QualityMode };
   error?: string;
 }
 
@@ -62,6 +86,8 @@ export type PeerCommand =
   | { type: 'peer.remove-track'; track: MediaStreamTrack }
   | { type: 'peer.restart' }
   | { type: 'peer.send'; channel: 'chat'; data: string }
+  | { type: 'peer.quality'; mode: QualityMode }
+  | { type: 'peer.caps'; caps: VideoCaps; degradationPreference?: RTCDegradationPreference }
   | { type: 'peer.close' };
 
 /** What a peer tells its parent (and emits). */
@@ -71,7 +97,8 @@ export type PeerNotification =
   | { type: 'peer.disconnected'; key: string }
   | { type: 'peer.message'; key: string; channel: string; data: string }
   | { type: 'peer.track'; key: string; track: MediaStreamTrack; stream: MediaStream }
-  | { type: 'peer.failed'; key: string; error: string };
+  | { type: 'peer.failed'; key: string; error: string }
+  | { type: 'peer.quality'; key: string; level: QualityLevel; reason: QualityReason; mode: QualityMode };
 
 const toIce = {
   'pc.ice.gathering': 'ice.gathering',
@@ -90,10 +117,10 @@ export const peerMachine = setup({
   types: {
     context: {} as PeerContext,
     input: {} as PeerInput,
-    events: {} as PeerCommand | PeerConnectionEvent,
+    events: {} as PeerCommand | PeerConnectionEvent | QualityNotification,
     emitted: {} as PeerNotification,
   },
-  actors: { connection: peerConnectionActor, ice: iceMachine },
+  actors: { connection: peerConnectionActor, ice: iceMachine, quality: qualityMachine },
   actions: {
     notify: enqueueActions(({ context, enqueue }, notification: PeerNotification) => {
       enqueue.emit(notification);
@@ -107,6 +134,32 @@ export const peerMachine = setup({
         enqueue.sendTo('connection', { type: 'pc.restart-ice' } satisfies PeerConnectionCommand);
     }),
     resetRestarts: assign({ restarts: 0 }),
+    /** Starts adapting the video sent, once its sender exists. */
+    startQuality: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== 'pc.sender' || event.kind !== 'video' || context.adapting) return;
+      enqueue.assign({ adapting: true });
+      enqueue.spawnChild('quality', {
+        id: 'quality',
+        input: { ...context.quality, sender: event.sender, parent: self },
+      });
+    }),
+    /** Passes a quality command on to the quality actor, and remembers it for one started later. */
+    toQuality: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'peer.quality') {
+        enqueue.assign({ quality: { ...context.quality, mode: event.mode } });
+        if (context.adapting) enqueue.sendTo('quality', { type: 'quality.set', mode: event.mode });
+      } else if (event.type === 'peer.caps') {
+        const { caps, degradationPreference } = event;
+        enqueue.assign({
+          quality: {
+            ...context.quality,
+            caps: { ...context.quality.caps, ...caps },
+            degradationPreference: degradationPreference ?? context.quality.degradationPreference,
+          },
+        });
+        if (context.adapting) enqueue.sendTo('quality', { type: 'quality.caps', caps, degradationPreference });
+      }
+    }),
   },
   guards: {
     negotiated: ({ event }) => event.type === 'pc.signaling' && event.state === 'stable' && event.remote,
@@ -128,6 +181,9 @@ export const peerMachine = setup({
     configuration: input.configuration ?? {},
     stream: input.stream,
     tracks: input.tracks ?? {},
+    codecs: input.codecs,
+    quality: input.quality ?? {},
+    adapting: false,
     parent: input.parent,
     maxRestarts: input.maxRestarts ?? 3,
     disconnectedGrace: input.disconnectedGrace ?? 3000,
@@ -146,6 +202,7 @@ export const peerMachine = setup({
         configuration: context.configuration,
         stream: context.stream,
         tracks: context.tracks,
+        codecs: context.codecs,
       }),
     },
     { id: 'ice', src: 'ice' },
@@ -189,6 +246,24 @@ export const peerMachine = setup({
     },
     'peer.close': { target: '.closed' },
     'pc.created': { actions: assign({ pc: ({ event }) => event.pc }) },
+    'pc.sender': { actions: 'startQuality' },
+    'peer.quality': { actions: 'toQuality' },
+    'peer.caps': { actions: 'toQuality' },
+    'quality.level': {
+      actions: [
+        assign({ level: ({ event }) => ({ level: event.level, reason: event.reason, mode: event.mode }) }),
+        {
+          type: 'notify',
+          params: ({ context, event }) => ({
+            type: 'peer.quality',
+            key: context.key,
+            level: event.level,
+            reason: event.reason,
+            mode: event.mode,
+          }),
+        },
+      ],
+    },
     'pc.signal.out': {
       actions: {
         type: 'notify',

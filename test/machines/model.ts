@@ -67,8 +67,12 @@ export function coverModel({ machine, input, events = [], check }: ModelOptions)
       const actor = createActor(machine, {
         input,
         inspect: (event: InspectionEvent) => {
-          if (event.type !== '@xstate.microstep' || event.actorRef !== actor) return;
+          // The root actor only (it has no parent). Not `actor` itself: a machine whose initial state has an
+          // eventless transition takes it inside createActor, before `actor` is assigned.
+          if (event.type !== '@xstate.microstep' || (event.actorRef as { _parent?: unknown })._parent) return;
           for (const transition of event._transitions) {
+            // A transient state (left at once by an eventless transition) never shows in a snapshot.
+            seenStates.add((transition as AnyTransition).source.id);
             const label = edges.get(transition);
             if (label) seenEdges.add(label);
             else

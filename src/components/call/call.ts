@@ -8,8 +8,10 @@ import { RtcMessageEvent } from '../../events/rtc-message.js';
 import { RtcPeerConnectedEvent } from '../../events/rtc-peer-connected.js';
 import { RtcPeerJoinedEvent } from '../../events/rtc-peer-joined.js';
 import { RtcPeerLeftEvent } from '../../events/rtc-peer-left.js';
+import { RtcQualityEvent } from '../../events/rtc-quality.js';
 import { RtcStateEvent } from '../../events/rtc-state.js';
 import type { RemotePeer } from '../../events/remote-peer.js';
+import { QUALITY_LEVELS, type QualityMode } from '../../machines/quality.machine.js';
 import { ROOM_PATTERN, type PeerMeta } from '../../signaling/protocol.js';
 import { CallController } from '../call-controller.js';
 import { callContext } from '../context.js';
@@ -80,6 +82,7 @@ class AttributeError extends Error {}
  * @fires {RtcPeerLeftEvent} rtc-peer-left - A participant left.
  * @fires {RtcPeerConnectedEvent} rtc-peer-connected - Media with a participant flows.
  * @fires {RtcMessageEvent} rtc-message - A chat message arrived, or was sent from here (`peer` is `local`).
+ * @fires {RtcQualityEvent} rtc-quality - The quality of the video sent to a participant changed.
  * @fires {RtcErrorEvent} rtc-error - Something went wrong: a bad attribute, a denied camera, a full room.
  */
 export class RtcCall extends LitElement {
@@ -124,8 +127,17 @@ export class RtcCall extends LitElement {
   /** Extra ICE servers as JSON, e.g. `[{"urls":"stun:stun.example.org"}]`, used with the relay's. */
   @property({ attribute: 'ice-servers' }) accessor iceServers = '';
 
-  /** Video quality: `auto` adapts to the network. */
+  /**
+   * Quality of the video you send: `auto` adapts it to each participant's link; `high`, `medium`, `low` or
+   * `audio-only` fixes it. Takes effect at once, also during a call.
+   */
   @property() accessor quality = 'auto';
+
+  /** Video codecs to prefer, best first, e.g. `vp9,vp8,h264,av1`. Ones the browser lacks are skipped. */
+  @property() accessor codecs = '';
+
+  /** What the encoder gives up first on a poor link: `maintain-framerate`, `maintain-resolution` or `balanced`. */
+  @property({ attribute: 'degradation-preference' }) accessor degradationPreference = '';
 
   // Closing or navigating away says goodbye, so the others see this participant leave at once.
   readonly #onPageHide = (event: PageTransitionEvent): void => {
@@ -149,6 +161,14 @@ export class RtcCall extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (this.provided && changed.has('quality') && changed.get('quality') !== undefined) {
+      const mode = this.#qualityMode();
+      if (mode) this.provided.setQuality(mode);
+    }
+    if (this.provided && changed.has('degradationPreference') && changed.get('degradationPreference') !== undefined) {
+      const preference = this.#degradationPreference();
+      if (preference) this.provided.setVideoConstraints({ degradationPreference: preference });
+    }
     // Joining here, before render, lets the call it creates show in this same update.
     if (
       this.autojoin &&
@@ -226,7 +246,32 @@ export class RtcCall extends LitElement {
       meta: this.name ? { name: this.name } : {},
       media: this.noAudio && this.noVideo ? false : { audio: !this.noAudio, video: !this.noVideo },
       iceServers,
+      codecs: this.codecs
+        .split(',')
+        .map((codec) => codec.trim())
+        .filter(Boolean),
+      quality: { mode: this.#qualityMode() ?? 'auto', degradationPreference: this.#degradationPreference() },
     };
+  }
+
+  /** The `quality` attribute as a mode; a bad value fires `rtc-error` and counts as `auto`. */
+  #qualityMode(): QualityMode | undefined {
+    const mode = (this.quality || 'auto').trim() as QualityMode;
+    if (mode === 'auto' || QUALITY_LEVELS.includes(mode)) return mode;
+    this.#fail('invalid-attribute', `quality "${mode.slice(0, 40)}" is not one of auto, ${QUALITY_LEVELS.join(', ')}.`);
+    return undefined;
+  }
+
+  #degradationPreference(): RTCDegradationPreference | undefined {
+    const value = this.degradationPreference.trim();
+    if (!value) return undefined;
+    if (['maintain-framerate', 'maintain-resolution', 'balanced'].includes(value))
+      return value as RTCDegradationPreference;
+    this.#fail(
+      'invalid-attribute',
+      `degradation-preference "${value.slice(0, 40)}" is not one of maintain-framerate, maintain-resolution, balanced.`,
+    );
+    return undefined;
   }
 
   #fail(code: string, message: string): void {
@@ -251,6 +296,9 @@ export class RtcCall extends LitElement {
       }),
       call.on('peer-connected', ({ peer }) => this.dispatchEvent(new RtcPeerConnectedEvent(remote(peer)))),
       call.on('error', ({ code, message }) => this.#fail(code, message)),
+      call.on('quality', ({ peer, level, reason, mode }) =>
+        this.dispatchEvent(new RtcQualityEvent(remote(peer), level, reason, mode)),
+      ),
       call.on('message', ({ peer, text, time }) =>
         this.dispatchEvent(new RtcMessageEvent(peer === 'local' ? 'local' : remote(peer), text, time)),
       ),

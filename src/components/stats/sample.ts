@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { QualityLevel } from '../../machines/quality.machine.js';
+
 /** One entry of a stats report, as `getStats()` gives it: an id, a type, and fields that depend on the type. */
 export interface RtcStat {
   id: string;
@@ -50,6 +52,8 @@ export interface StatsSample {
    * during the checks, else `host` (a direct path).
    */
   connectionType: CandidateType | null;
+  /** The quality level of the video sent to this participant (see the quality machine), when known. */
+  quality?: QualityLevel;
 }
 
 /** What `<rtc-stats>` knows of one participant. */

@@ -285,4 +285,22 @@ export default css`
       animation: none;
     }
   }
+  .sparkline .mark {
+    stroke: var(--_fg);
+    stroke-width: 1;
+    stroke-dasharray: 3 2;
+    opacity: 0.55;
+    vector-effect: non-scaling-stroke;
+  }
+  .sparkline .mark.low,
+  .sparkline .mark.audio-only {
+    stroke: var(--_warn);
+    opacity: 0.9;
+  }
+  .legend.level::before {
+    width: 0;
+    height: 0.75rem;
+    border-left: 1px dashed currentColor;
+    background: none;
+  }
 `;

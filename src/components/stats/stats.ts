@@ -4,6 +4,7 @@ import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { callStateOf, type Call } from '../../call.js';
 import { RtcStatsEvent } from '../../events/rtc-stats.js';
+import type { QualityLevel } from '../../machines/quality.machine.js';
 import { CallController } from '../call-controller.js';
 import { callContext } from '../context.js';
 import { findCall } from '../find-call.js';
@@ -184,7 +185,8 @@ export class RtcStats extends LitElement {
       entry.connection = reading.connection;
       const { sample, counters } = sampleStats(entry.counters, reading.report, reading.time);
       entry.counters = counters;
-      entry.history.push(sample);
+      const quality = call.peers.find(({ key }) => key === reading.key)?.quality?.level;
+      entry.history.push(quality ? { ...sample, quality } : sample);
     }
 
     const stats: Record<string, PeerStats> = {};
@@ -210,7 +212,13 @@ export class RtcStats extends LitElement {
     `;
   }
 
-  #sparkline(label: string, series: { name: string; points: SeriesPoint[] }[], end: number, max: number) {
+  #sparkline(
+    label: string,
+    series: { name: string; points: SeriesPoint[] }[],
+    end: number,
+    max: number,
+    marks: { time: number; level: QualityLevel }[] = [],
+  ) {
     const scale = max * 1.12;
     return html`
       <svg
@@ -230,6 +238,10 @@ export class RtcStats extends LitElement {
             `,
           ),
         )}
+        ${marks.map(({ time, level }) => {
+          const x = BOX.width - ((end - time) / WINDOW) * BOX.width;
+          return svg`<line class="mark ${level}" x1=${x} x2=${x} y1="0" y2=${BOX.height}><title>Video sent: ${level}</title></line>`;
+        })}
       </svg>
     `;
   }
@@ -243,6 +255,13 @@ export class RtcStats extends LitElement {
     const outPoints = history.map(({ time, bitrateOut }) => ({ time, value: bitrateOut }));
     const lossPoints = history.map(({ time, loss }) => ({ time, value: loss }));
     const bitrateMax = seriesMax([...inPoints, ...outPoints], 1);
+    // Where the quality of the video sent changed: drawn across the bitrate chart.
+    const marks = history.flatMap((sample, i) =>
+      i > 0 && sample.quality && sample.quality !== history[i - 1]!.quality
+        ? [{ time: sample.time, level: sample.quality }]
+        : [],
+    );
+    const level = latest?.quality;
     const lossMax = seriesMax(lossPoints, 1);
     const sampled = (points: SeriesPoint[]) => points.some(({ value }) => value !== null);
     const peakBitrate = formatBitrate(
@@ -286,10 +305,13 @@ export class RtcStats extends LitElement {
             <span class="chart-title">Bitrate</span>
             <span class="legend in">in</span>
             <span class="legend out">out</span>
+            ${level ? html`<span class="legend level ${level}">sending ${level === 'audio-only' ? 'audio only' : level}</span>` : nothing}
             <span class="scale">peak ${show(peakBitrate)}</span>
           </div>
           ${this.#sparkline(
-            `Bitrate over the last minute: ${say(bitrateIn)} in, ${say(bitrateOut)} out, peak ${say(peakBitrate)}.`,
+            `Bitrate over the last minute: ${say(bitrateIn)} in, ${say(bitrateOut)} out, peak ${say(peakBitrate)}.${
+              marks.length ? ` Video quality changed ${marks.length} times, now ${level}.` : ''
+            }`,
             // Outgoing first, so that incoming draws on top where they overlap.
             [
               { name: 'out', points: outPoints },
@@ -297,6 +319,7 @@ export class RtcStats extends LitElement {
             ],
             end,
             bitrateMax,
+            marks,
           )}
         </div>
         <div class="chart">

@@ -113,6 +113,18 @@ export default css`
   .badge.link.connecting {
     background: color-mix(in srgb, var(--_warn) 85%, #000);
   }
+  .badge.quality rect {
+    fill: currentColor;
+    stroke: none;
+    opacity: 0.35;
+  }
+  .badge.quality rect.on {
+    opacity: 1;
+  }
+  .badge.quality.low,
+  .badge.quality.audio-only {
+    background: color-mix(in srgb, var(--_warn) 85%, #000);
+  }
   .badge.link.failed {
     background: var(--_danger);
   }

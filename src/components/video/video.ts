@@ -1,9 +1,10 @@
 import { consume } from '@lit/context';
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, LitElement, nothing, svg, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ActorRefFrom } from 'xstate';
 import type { Call } from '../../call.js';
 import type { mediaMachine } from '../../machines/media.machine.js';
+import type { StreamQuality } from '../../machines/call.machine.js';
 import { CallController } from '../call-controller.js';
 import { callContext } from '../context.js';
 import { findCall } from '../find-call.js';
@@ -15,8 +16,13 @@ import styles from './video.styles.js';
 interface TileView {
   stream?: MediaStream;
   name: string;
-  /** `live`: video to show; `off`: camera off; `blocked`: camera refused; `waiting`: not started yet. */
-  video: 'live' | 'off' | 'blocked' | 'waiting';
+  /**
+   * `live`: video to show; `off`: camera off; `blocked`: camera refused; `paused`: the sender dropped to
+   * audio only; `waiting`: not started yet.
+   */
+  video: 'live' | 'off' | 'blocked' | 'paused' | 'waiting';
+  /** The quality the participant says it sends us at; absent for your own tile. */
+  quality?: StreamQuality;
   micMuted: boolean;
   /** `good`, `reconnecting` or `connecting`, from the peer connection; empty for your own tile. */
   link: '' | 'good' | 'connecting' | 'reconnecting' | 'failed';
@@ -57,11 +63,19 @@ function remoteView(call: Call, peer: string): TileView | undefined {
       : snapshot.matches('failed')
         ? 'failed'
         : 'connecting';
-  const video = !remote.media.camera ? 'off' : stream?.getVideoTracks().length ? 'live' : 'waiting';
+  const quality = remote.remoteQuality;
+  const video = !remote.media.camera
+    ? 'off'
+    : quality?.level === 'audio-only'
+      ? 'paused'
+      : stream?.getVideoTracks().length
+        ? 'live'
+        : 'waiting';
   return {
     stream,
     name: String(remote.meta.name ?? 'Guest'),
     video,
+    quality,
     micMuted: remote.media.muted,
     link,
     message: '',
@@ -71,8 +85,9 @@ function remoteView(call: Call, peer: string): TileView | undefined {
 /**
  * A video tile for one participant: you, the first other participant, or a participant by key.
  *
- * Shows the participant's name, a muted-microphone badge, the state of the connection, and a placeholder
- * while the camera is off or the video has not started. Remote audio plays; if the browser blocks it, the tile
+ * Shows the participant's name, a muted-microphone badge, the state of the connection, the quality of the
+ * video it sends (signal bars), and a placeholder while the camera is off, the video has not started, or the
+ * sender paused video on a weak link. Remote audio plays; if the browser blocks it, the tile
  * offers a button to turn the sound on.
  *
  * @tagname rtc-video
@@ -82,7 +97,7 @@ function remoteView(call: Call, peer: string): TileView | undefined {
  * @csspart video - The `<video>` element.
  * @csspart placeholder - What shows instead of video: initials, camera off, camera blocked.
  * @csspart name - The participant's name.
- * @csspart badges - The row of badges (microphone, connection).
+ * @csspart badges - The row of badges (microphone, connection, video quality).
  * @csspart unmute - The button shown when the browser blocked sound.
  *
  * @cssprop --rtc-tile-bg - Background of the tile behind the video.
@@ -229,6 +244,23 @@ export class RtcVideo extends LitElement {
     this.#internals.states.delete('speaking');
   }
 
+  /** Signal bars: three for high, none for audio only; the words say it to screen readers and on hover. */
+  #qualityBadge({ level, reason }: StreamQuality) {
+    const bars = { high: 3, medium: 2, low: 1, 'audio-only': 0 }[level];
+    const why = { bandwidth: 'low bandwidth', loss: 'packet loss', rtt: 'high latency', manual: 'set by the app' }[
+      reason as 'bandwidth' | 'loss' | 'rtt' | 'manual'
+    ];
+    const label = `Video quality: ${level === 'audio-only' ? 'audio only' : level}${why && level !== 'high' ? `, ${why}` : ''}`;
+    return html`<span class="badge quality ${level}" role="img" aria-label=${label} title=${label}>
+      <svg viewBox="0 0 24 24" aria-hidden="true">
+        ${[0, 1, 2].map(
+          (i) =>
+            svg`<rect x=${4 + i * 6} y=${16 - i * 5} width="4" height=${4 + i * 5} rx="1" class=${i < bars ? 'on' : ''} />`,
+        )}
+      </svg>
+    </span>`;
+  }
+
   protected override render() {
     const view = this.#view.value;
     const local = this.peer === 'local';
@@ -239,9 +271,13 @@ export class RtcVideo extends LitElement {
         ? 'Camera blocked'
         : view?.video === 'off'
           ? 'Camera off'
-          : view?.link === 'connecting' || !view
-            ? 'Connecting…'
-            : '';
+          : view?.video === 'paused'
+            ? view.quality?.reason === 'manual'
+              ? 'Video paused to save bandwidth'
+              : 'Video paused: weak connection'
+            : view?.link === 'connecting' || !view
+              ? 'Connecting…'
+              : '';
     return html`
       <figure part="base" class="base" aria-label=${name ? `Video of ${local ? 'you' : name}` : 'Video'}>
         <video
@@ -284,6 +320,7 @@ export class RtcVideo extends LitElement {
                   >`
                 : nothing
             }
+            ${view?.link === 'good' && view.quality ? this.#qualityBadge(view.quality) : nothing}
           </span>
         </figcaption>
         <button part="unmute" class="unmute" type="button" ?hidden=${!this.autoplayBlocked} @click=${this.#unmute}>

@@ -1,0 +1,262 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import '../../src/define.js';
+import type { ActorRefFrom } from 'xstate';
+import {
+  createCall,
+  DEFAULT_LEVELS,
+  levelOf,
+  type Call,
+  type CreateCallOptions,
+  type QualityLevel,
+  type qualityMachine,
+} from '../../src/index.js';
+import type { RtcCall, RtcStats } from '../../src/components/index.js';
+import type { RtcErrorEvent, RtcQualityEvent } from '../../src/events/index.js';
+import { cdp, relayUrl, uniqueRoom } from './commands.js';
+import { inside, pair as elementPair, remotePlays, tiles } from './fixtures.js';
+
+const calls: Call[] = [];
+let server = '';
+
+before(async () => {
+  server = await relayUrl();
+});
+
+afterEach(async () => {
+  for (const call of document.querySelectorAll('rtc-call')) call.leave();
+  for (const call of calls.splice(0)) {
+    call.leave();
+    call.dispose();
+  }
+  await cdp('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+    packetLoss: 0,
+  });
+});
+
+/** Two calls in one room, connected to each other. `options` apply to both. */
+async function pair(options: Partial<CreateCallOptions> = {}): Promise<[Call, Call]> {
+  const room = uniqueRoom('quality');
+  const made = ['Alice', 'Bob'].map((name) => createCall({ server, room, meta: { name }, ...options }));
+  calls.push(...made);
+  for (const call of made) call.join();
+  const [alice, bob] = made as [Call, Call];
+  const connected = (call: Call): boolean => !!call.peers[0]?.ref.getSnapshot().matches('connected');
+  await waitUntil(() => connected(alice) && connected(bob), 'both connected', { timeout: 15_000, interval: 20 });
+  return [alice, bob];
+}
+
+/** The quality actor adapting the video `call` sends to its (only) peer. */
+function qualityActor(call: Call): ActorRefFrom<typeof qualityMachine> | undefined {
+  const peer = call.peers[0];
+  return peer?.ref.getSnapshot().children.quality as ActorRefFrom<typeof qualityMachine> | undefined;
+}
+
+async function running(call: Call): Promise<ActorRefFrom<typeof qualityMachine>> {
+  await waitUntil(() => qualityActor(call), 'the quality actor runs', { timeout: 10_000 });
+  return qualityActor(call)!;
+}
+
+const level = (call: Call): QualityLevel | undefined => {
+  const actor = qualityActor(call);
+  return actor ? levelOf(actor.getSnapshot()) : undefined;
+};
+
+/** The first encoding of the video sender to the peer. */
+function encoding(call: Call): RTCRtpEncodingParameters {
+  const sender = qualityActor(call)!.getSnapshot().context.sender;
+  return sender.getParameters().encodings[0]!;
+}
+
+type Stat = { type: string; kind?: string; [key: string]: unknown };
+async function stats(call: Call): Promise<Stat[]> {
+  const pc = call.connection(call.peers[0]!.key)!;
+  const list: Stat[] = [];
+  (await pc.getStats()).forEach((stat: Stat) => list.push(stat));
+  return list;
+}
+const outbound = async (call: Call): Promise<Stat | undefined> =>
+  (await stats(call)).find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+
+describe('quality machine in a real call', () => {
+  it('leaves high within 4 s of connecting on a 300 kbps, 5 %-loss, 150 ms link, and really sends less', async () => {
+    await cdp('Network.enable');
+    // Set before the peer connections exist: it only shapes connections created after it.
+    await cdp('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 150,
+      downloadThroughput: 300_000 / 8,
+      uploadThroughput: 300_000 / 8,
+      packetLoss: 5,
+    });
+    const room = uniqueRoom('impaired');
+    const [alice, bob] = ['Alice', 'Bob'].map((name) => createCall({ server, room, meta: { name } })) as [Call, Call];
+    calls.push(alice, bob);
+    const levels: { level: QualityLevel; reason: string; at: number }[] = [];
+    let connected = 0;
+    alice.on('quality', ({ level, reason }) => levels.push({ level, reason, at: performance.now() }));
+    alice.on('peer-connected', () => (connected = performance.now()));
+    alice.join();
+    bob.join();
+    await waitUntil(() => connected && level(alice) !== 'high', 'connected, then leaves high', {
+      timeout: 20_000,
+      interval: 50,
+    });
+    const left = levels.find((entry) => entry.level !== 'high')!;
+    console.log(`left high ${Math.round(left.at - connected)} ms after connecting (${left.reason})`);
+    expect(left.at - connected).to.be.below(4000);
+    expect(left.reason).to.be.oneOf(['bandwidth', 'rtt', 'loss']);
+    // The sender really was told, and the encoder really follows.
+    await waitUntil(() => (encoding(alice).maxBitrate ?? Infinity) <= DEFAULT_LEVELS.medium.maxBitrate, 'capped', {
+      timeout: 5000,
+    });
+    expect(encoding(alice).scaleResolutionDownBy).to.be.at.least(2);
+    await waitUntil(async () => ((await outbound(alice))?.frameWidth as number) <= 320, 'smaller frames', {
+      timeout: 10_000,
+      interval: 200,
+    });
+  });
+
+  it('stays high on a clean link for 20 samples, without oscillating', async () => {
+    const [alice, bob] = await pair();
+    // Each actor announces its first level (reason `start`); anything after that is a change.
+    const changes: string[] = [];
+    for (const call of [alice, bob])
+      call.on('quality', ({ level, reason }) => reason !== 'start' && changes.push(`${level} (${reason})`));
+    const quality = await running(alice);
+    await waitUntil(() => quality.getSnapshot().context.samples >= 20, '20 samples', {
+      timeout: 30_000,
+      interval: 200,
+    });
+    expect(changes).to.deep.equal([]);
+    expect(level(alice)).to.equal('high');
+    expect(level(bob)).to.equal('high');
+    expect(encoding(alice).maxBitrate).to.equal(DEFAULT_LEVELS.high.maxBitrate);
+  }).timeout(40_000);
+});
+
+describe('manual quality', () => {
+  it('applies each level to the sender, and tells the other side', async () => {
+    const [alice, bob] = await pair();
+    await running(alice);
+    for (const wanted of ['medium', 'low', 'high'] as const) {
+      alice.setQuality(wanted);
+      await waitUntil(() => encoding(alice).maxBitrate === DEFAULT_LEVELS[wanted].maxBitrate, `${wanted} applied`, {
+        timeout: 5000,
+      });
+      expect(encoding(alice).scaleResolutionDownBy).to.equal(DEFAULT_LEVELS[wanted].scaleResolutionDownBy);
+      expect(encoding(alice).maxFramerate).to.equal(DEFAULT_LEVELS[wanted].maxFramerate);
+      expect(encoding(alice).active).to.equal(true);
+      await waitUntil(() => bob.peers[0]?.remoteQuality?.level === wanted, `bob hears ${wanted}`, { timeout: 5000 });
+      expect(bob.peers[0]?.remoteQuality?.reason).to.equal('manual');
+    }
+    alice.setQuality('audio-only');
+    await waitUntil(() => encoding(alice).active === false, 'video stops', { timeout: 5000 });
+    await waitUntil(() => bob.peers[0]?.remoteQuality?.level === 'audio-only', 'bob hears audio-only', {
+      timeout: 5000,
+    });
+    expect(alice.quality).to.equal('audio-only');
+    alice.setQuality('auto');
+    await waitUntil(() => qualityActor(alice)!.getSnapshot().matches({ auto: 'audio-only' }), 'auto again', {
+      timeout: 5000,
+    });
+    expect(() => alice.setQuality('ultra' as never)).to.throw(RangeError, /auto, high, medium, low, audio-only/);
+  });
+
+  it('caps bitrate and framerate, and resizes the camera, without renegotiating', async () => {
+    const [alice] = await pair();
+    await running(alice);
+    const offers = alice.peers[0]!.ref.getSnapshot().context.pc!.localDescription?.sdp;
+    alice.setVideoConstraints({
+      maxBitrate: 300_000,
+      maxFramerate: 12,
+      width: 320,
+      height: 240,
+      degradationPreference: 'maintain-framerate',
+    });
+    await waitUntil(() => encoding(alice).maxBitrate === 300_000, 'bitrate capped', { timeout: 5000 });
+    expect(encoding(alice).maxFramerate).to.equal(12);
+    const sender = qualityActor(alice)!.getSnapshot().context.sender;
+    expect(sender.getParameters().degradationPreference).to.equal('maintain-framerate');
+    await waitUntil(() => alice.localStream?.getVideoTracks()[0]?.getSettings().width === 320, 'camera 320 wide', {
+      timeout: 5000,
+    });
+    expect(alice.localStream?.getVideoTracks()[0]?.getSettings().height).to.equal(240);
+    expect(alice.peers[0]!.ref.getSnapshot().context.pc!.localDescription?.sdp).to.equal(offers);
+  });
+});
+
+describe('codec preference', () => {
+  const codecOf = async (call: Call): Promise<string | undefined> => {
+    const list = await stats(call);
+    const out = list.find((s) => s.type === 'outbound-rtp' && s.kind === 'video' && s.codecId);
+    return list.find((s) => s.id === out?.codecId)?.mimeType as string | undefined;
+  };
+
+  it('sends the preferred codec', async () => {
+    const [alice] = await pair({ codecs: ['vp9', 'vp8'] });
+    await waitUntil(async () => (await codecOf(alice)) !== undefined, 'a codec in use', { timeout: 10_000 });
+    expect(await codecOf(alice)).to.equal('video/VP9');
+  });
+
+  it('skips codecs the browser lacks and falls back to the next', async () => {
+    const [alice] = await pair({ codecs: ['h265x', 'vp8'] });
+    await waitUntil(async () => (await codecOf(alice)) !== undefined, 'a codec in use', { timeout: 10_000 });
+    expect(await codecOf(alice)).to.equal('video/VP8');
+  });
+});
+
+describe('quality in the elements', () => {
+  it('fires rtc-quality, shows the level on the other side, and marks changes in <rtc-stats>', async () => {
+    const { alice, bob } = await elementPair();
+    await remotePlays(bob);
+    const stats = document.createElement('rtc-stats') as RtcStats;
+    stats.interval = 250;
+    alice.append(stats);
+
+    const lowered = oneEvent<RtcQualityEvent>(alice, 'rtc-quality');
+    alice.quality = 'low';
+    const event = await lowered;
+    expect([event.level, event.reason, event.mode]).to.deep.equal(['low', 'manual', 'low']);
+    expect(event.peer.meta.name).to.equal('Bob');
+
+    const tile = tiles(bob)[1]!;
+    await waitUntil(() => tile.shadowRoot?.querySelector('.badge.quality.low'), 'a low-quality badge on Bob’s side', {
+      timeout: 5000,
+    });
+    expect(inside(tile, '.badge.quality').getAttribute('aria-label')).to.equal('Video quality: low, set by the app');
+
+    alice.quality = 'audio-only';
+    await waitUntil(
+      () => inside(tile, '.placeholder').textContent?.includes('Video paused to save bandwidth'),
+      'paused',
+      { timeout: 5000 },
+    );
+    expect(inside<HTMLVideoElement>(tile, 'video').hidden).to.equal(true);
+    await expect(tile).to.be.accessible();
+
+    alice.quality = 'high';
+    await waitUntil(() => inside<HTMLVideoElement>(tile, 'video').hidden === false, 'video again', { timeout: 5000 });
+    await waitUntil(() => (stats.shadowRoot?.querySelectorAll('.sparkline .mark').length ?? 0) >= 2, 'marks', {
+      timeout: 10_000,
+    });
+    await expect(stats).to.be.accessible();
+  });
+
+  it('turns a bad quality or degradation-preference attribute into rtc-error, and keeps adapting', async () => {
+    const server = await relayUrl();
+    const call = await fixture<RtcCall>(
+      html`<rtc-call room=${uniqueRoom('bad')} server=${server} quality="ultra" no-audio no-video></rtc-call>`,
+    );
+    const error = oneEvent<RtcErrorEvent>(call, 'rtc-error');
+    call.join();
+    expect((await error).message).to.match(/quality "ultra" is not one of auto, high/);
+    await waitUntil(() => call.state === 'waiting', 'joined anyway', { timeout: 5000 });
+    const second = oneEvent<RtcErrorEvent>(call, 'rtc-error');
+    call.degradationPreference = 'sometimes';
+    expect((await second).message).to.match(/degradation-preference "sometimes"/);
+  });
+});
