@@ -20,7 +20,10 @@ import {
 /** How a peer adapts the video it sends: passed to its quality actor. */
 export type PeerQualityOptions = Partial<
   Pick<QualityInput, 'mode' | 'levels' | 'thresholds' | 'caps' | 'degradationPreference' | 'interval'>
->;
+> & {
+  /** Runs no quality actor: the browser's own congestion control alone (what `npm run bench:quality` compares). */
+  off?: boolean;
+};
 
 /** Input of {@link peerMachine}. */
 export interface PeerInput {
@@ -136,7 +139,7 @@ export const peerMachine = setup({
     resetRestarts: assign({ restarts: 0 }),
     /** Starts adapting the video sent, once its sender exists. */
     startQuality: enqueueActions(({ context, event, enqueue, self }) => {
-      if (event.type !== 'pc.sender' || event.kind !== 'video' || context.adapting) return;
+      if (event.type !== 'pc.sender' || event.kind !== 'video' || context.adapting || context.quality.off) return;
       enqueue.assign({ adapting: true });
       enqueue.spawnChild('quality', {
         id: 'quality',
