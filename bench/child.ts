@@ -102,15 +102,16 @@ export class RelayChild {
 
   /**
    * Forks `script` (a file under bench/) with tsx and `--expose-gc`, and resolves once it reports its port.
-   * `profileDir` adds `--cpu-prof` writing there.
+   * `profileDir` adds `--cpu-prof` writing there; `env` adds to the child's environment.
    */
-  static async start(name: string, script: string, profileDir?: string): Promise<RelayChild> {
+  static async start(name: string, script: string, profileDir?: string, env?: NodeJS.ProcessEnv): Promise<RelayChild> {
     const execArgv = ['--import', 'tsx', '--expose-gc'];
     // One directory per relay: tsx's loader thread writes a profile too (the main thread's has thread id 0).
     if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`);
     const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       execArgv,
+      env: env ? { ...process.env, ...env } : process.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ready = new Promise<number>((resolve, reject) => {

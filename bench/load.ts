@@ -162,21 +162,23 @@ export function roomSizes(count: number, perRoom: number): number[] {
  * has been welcomed, each client knowing its mates.
  */
 export async function connectRooms(
-  url: string,
+  url: string | readonly string[],
   count: number,
   perRoom: number,
   prefix: string,
   concurrency = 200,
 ): Promise<BenchClient[][]> {
+  // Several URLs (relay nodes sharing rooms): each room's members take them in turn, so rooms span the nodes.
+  const urls = typeof url === 'string' ? [url] : url;
   const jobs = roomSizes(count, perRoom).flatMap((size, room) =>
-    Array.from({ length: size }, () => ({ room, name: `${prefix}-${room}` })),
+    Array.from({ length: size }, (_, i) => ({ room, name: `${prefix}-${room}`, url: urls[i % urls.length]! })),
   );
   const rooms: BenchClient[][] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const job = jobs[next++]!;
-      const client = await BenchClient.join(url, job.name);
+      const client = await BenchClient.join(job.url, job.name);
       (rooms[job.room] ??= []).push(client);
     }
   };

@@ -9,6 +9,8 @@
  *   --profile       write V8 CPU profiles of both relays' throughput runs (to a temporary directory)
  *   --only WHAT     run only the `throughput` or the `memory` part
  *   --inflight N    signals in flight during the throughput runs (default: one per connection)
+ *   --redis         instead: per-node throughput of two rtc-kit nodes sharing rooms through a real
+ *                   redis-server (every signal crosses nodes), against one in-memory node, in the same run
  *
  * Exits non-zero when something breaks (a signal lost, misrouted or reordered, an error frame, a dropped
  * connection, a relay crash), never because a figure misses its target.
@@ -19,6 +21,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startRedis } from '../test/server/redis.js';
 import { RelayChild, type ChildStats } from './child.js';
 import { connectRooms, quantile, runClosedLoop, type BenchClient, type LoadResult } from './load.js';
 
@@ -35,13 +38,21 @@ const QUIET_OTHER_CPU = 0.1;
 const QUIET_STEAL = 0.05;
 
 /** The command line, checked; a bad flag ends the run with its usage error. */
-function parseFlags(): { quick: boolean; json: boolean; profile: boolean; only?: string; inflight?: number } {
+function parseFlags(): {
+  quick: boolean;
+  json: boolean;
+  profile: boolean;
+  redis: boolean;
+  only?: string;
+  inflight?: number;
+} {
   try {
     const { values } = parseArgs({
       options: {
         quick: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         profile: { type: 'boolean', default: false },
+        redis: { type: 'boolean', default: false },
         only: { type: 'string' },
         inflight: { type: 'string' },
       },
@@ -367,7 +378,125 @@ interface Summary {
   failures: string[];
 }
 
+/** One setup's figures in the `--redis` comparison. */
+interface ScaleOutResult {
+  setup: string;
+  nodes: number;
+  /** Median window: signals delivered per second, all nodes together. */
+  msgsPerSec: number;
+  /** The same, per node. */
+  perNode: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Median window: CPU of each node, as a fraction of one core (mean over the nodes). */
+  nodeCpu: number;
+}
+
+/**
+ * `--redis`: one in-memory node against two nodes sharing rooms through a real redis-server, with each room's
+ * members alternating between the two nodes so every signal goes through Redis. Both setups get their clients
+ * up front, then take turns, as in the main comparison.
+ */
+async function scaleOut(): Promise<ScaleOutResult[]> {
+  progress('starting redis-server…');
+  const redis = await startRedis();
+  const setups: { name: string; children: RelayChild[]; clients: BenchClient[][] }[] = [];
+  try {
+    const memory = await RelayChild.start('memory', './relay-server.ts');
+    setups.push({ name: 'in-memory', children: [memory], clients: [] });
+    const env = { RTC_BENCH_REDIS_URL: redis.url };
+    const nodes = [
+      await RelayChild.start('redis-a', './relay-server.ts', undefined, env),
+      await RelayChild.start('redis-b', './relay-server.ts', undefined, env),
+    ];
+    setups.push({ name: 'redis, 2 nodes', children: nodes, clients: [] });
+    for (const setup of setups) {
+      progress(`${setup.name}: ${config.connections} connections…`);
+      const urls = setup.children.map((child) => child.url);
+      setup.clients = await connectRooms(urls, config.connections, config.perRoom, 'scale');
+    }
+    const runs = setups.map(() => ({ rates: [] as number[], cpu: [] as number[], latencies: [] as Float64Array[] }));
+    for (let round = 0; round < config.rounds; round++) {
+      const order = round % 2 ? [1, 0] : [0, 1];
+      for (const i of order) {
+        const setup = setups[i]!;
+        let start: ChildStats[] = [];
+        let cpu = NaN;
+        progress(`${setup.name}: window ${round + 1} of ${config.rounds}…`);
+        const run = await runClosedLoop(setup.clients, {
+          inflight: config.inflight,
+          warmupMs: config.warmupMs,
+          durationMs: config.windowMs,
+          drainTimeoutMs: DRAIN_TIMEOUT_MS,
+          onWindow: async (edge) => {
+            const stats = await Promise.all(setup.children.map((child) => child.stats()));
+            if (edge === 'start') start = stats;
+            else cpu = median(stats.map((b, n) => (b.cpu - start[n]!.cpu) / 1000 / (b.at - start[n]!.at)));
+          },
+        });
+        for (const failure of run.failures) failures.push(`${setup.name}: ${failure}`);
+        runs[i]!.rates.push((run.delivered / run.windowMs) * 1000);
+        runs[i]!.cpu.push(cpu);
+        runs[i]!.latencies.push(run.latencies);
+      }
+    }
+    return setups.map((setup, i): ScaleOutResult => {
+      const { rates, cpu, latencies } = runs[i]!;
+      const all = new Float64Array(latencies.reduce((n, l) => n + l.length, 0));
+      let offset = 0;
+      for (const l of latencies) {
+        all.set(l, offset);
+        offset += l.length;
+      }
+      all.sort();
+      const msgsPerSec = median(rates);
+      return {
+        setup: setup.name,
+        nodes: setup.children.length,
+        msgsPerSec,
+        perNode: msgsPerSec / setup.children.length,
+        p50Ms: quantile(all, 0.5),
+        p99Ms: quantile(all, 0.99),
+        nodeCpu: median(cpu),
+      };
+    });
+  } finally {
+    for (const setup of setups) terminateAll(setup.clients);
+    await Promise.all(setups.flatMap((setup) => setup.children.map((child) => child.stop())));
+    await redis.stop();
+  }
+}
+
+/** The `--redis` report. */
+function scaleOutReport(results: ScaleOutResult[]): string {
+  const row = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(15) : cell.padStart(10))).join(' ');
+  return [
+    `rtc-kit relay scale-out benchmark${flags.quick ? ' (--quick)' : ''}: Node ${process.version}, ${availableParallelism()} CPUs`,
+    '',
+    `Load: ${config.connections} ws clients in rooms of ${config.perRoom}, ${config.inflight} signals in flight, ${config.rounds} windows of`,
+    `${config.windowMs / 1000} s per setup. With Redis, each room's members alternate between the two nodes, so every signal`,
+    'goes node → Redis → node. Everything (nodes, redis-server, load generator) shares this machine.',
+    '',
+    row(['setup', 'msgs/s', 'per node', 'p50 ms', 'p99 ms', 'node CPU']),
+    ...results.map((r) =>
+      row([r.setup, count(r.msgsPerSec), count(r.perNode), fixed(r.p50Ms, 1), fixed(r.p99Ms, 1), percent(r.nodeCpu)]),
+    ),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
+  if (flags.redis) {
+    const results = await scaleOut();
+    process.stdout.write(
+      `${flags.json ? JSON.stringify({ scaleOut: results, failures }, null, 2) : scaleOutReport(results)}\n`,
+    );
+    if (failures.length > 0) {
+      for (const failure of failures) progress(`FAILED ${failure}`);
+      process.exitCode = 1;
+    }
+    return;
+  }
   const profiles = flags.profile ? mkdtempSync(join(tmpdir(), 'rtc-kit-bench-')) : undefined;
   const { results, ratio } = flags.only === 'memory' ? { results: [], ratio: NaN } : await throughput(profiles);
   const idle: MemoryResult[] = [];
