@@ -59,7 +59,7 @@ export interface QualityThresholds {
   badRtt: number;
   /** Round-trip time below which a sample may be good. */
   goodRtt: number;
-  /** Stepping up to a level needs `headroom × minBitrate` of the next level available. */
+  /** A sample is good for stepping up only with `headroom ×` the current level's `minBitrate` available. */
   headroom: number;
   /** Bad samples in a row that step the level down. */
   downAfter: number;
@@ -88,13 +88,14 @@ export const DEFAULT_LEVELS: Readonly<Record<Exclude<QualityLevel, 'audio-only'>
 
 /**
  * The default thresholds. Loss of 10 % or more is more than NACK and FEC repair, and 800 ms of round trip
- * makes conversation hard, so either is bad at any level; a level is only judged good with under 3 % loss and
- * under 400 ms. Two bad samples (2 s) step down, so a frozen picture lasts at most that long, while a single
- * spike does not count. Ten good samples step up one level only, and only with 1.5× the next level's need
- * available: the gap between stepping down (below 1×) and up (above 1.5×) is the hysteresis that keeps a
- * steady link at one level. A probe that fails (bad again within `upAfter` samples) doubles the wait before
- * the next one, up to 8×. The first sample with a bandwidth estimate is not judged on bandwidth: the estimate
- * starts at 300 kbps and needs a moment of probing, and a clean link must not start by stepping down.
+ * makes conversation hard, so either is bad at any level, as is less bandwidth than the level needs. Two bad
+ * samples (2 s) step down, so a frozen picture lasts at most that long, while a single spike does not count.
+ * A sample is good with under 3 % loss, under 400 ms of round trip and 1.5× the level's need available; ten good
+ * samples in a row step up one level: a probe, since only sending more tells whether the link takes it. A probe
+ * that fails (bad again within `upAfter` samples) doubles the wait before the next, up to 8×, so a steady
+ * link that cannot take the next level is probed ever more rarely (after 10, 20, 40, then every 80 s) instead
+ * of flapping. The first sample with a bandwidth estimate is not judged on bandwidth: the estimate starts at
+ * 300 kbps and needs a moment of probing, and a clean link must not start by stepping down.
  */
 export const DEFAULT_THRESHOLDS: Readonly<QualityThresholds> = {
   badLoss: 0.1,
@@ -177,7 +178,8 @@ const above = (level: QualityLevel): QualityLevel | undefined => QUALITY_LEVELS[
 
 /**
  * Judges one sample at `level`. Bad: loss or round trip over the bad thresholds, or less bandwidth available
- * than the level needs. Good: low loss, short round trip, and room for the next level up with headroom.
+ * than the level needs. Good (worth probing the next level): reported loss and round trip both low, and
+ * `headroom ×` the level's need available.
  * Before `warmedUp`, the bandwidth estimate is not looked at.
  */
 export function judge(
@@ -195,12 +197,15 @@ export function judge(
     if (availableBitrate !== undefined && availableBitrate < levels[level].minBitrate)
       return { verdict: 'bad', reason: 'bandwidth' };
   }
-  const next = above(level);
+  // Clean, with headroom over what this level needs (for audio-only, what low needs): worth probing the next
+  // level up. Only a probe can tell whether the link takes more; the browser's estimate rarely climbs far past
+  // what is sent.
+  const need = levels[level === 'audio-only' ? 'low' : level].minBitrate * t.headroom;
   if (
-    next &&
-    availableBitrate !== undefined &&
-    availableBitrate >= levels[next as keyof typeof levels].minBitrate * t.headroom &&
-    (loss === undefined || loss < t.goodLoss) &&
+    level !== 'high' &&
+    (availableBitrate === undefined || availableBitrate >= need) &&
+    // No video is sent at audio-only, so there is no loss report to wait for.
+    (loss === undefined ? level === 'audio-only' : loss < t.goodLoss) &&
     (rtt === undefined || rtt < t.goodRtt)
   )
     return { verdict: 'good' };

@@ -10,7 +10,10 @@ export interface QualitySample {
   availableBitrate?: number;
   /** Why the encoder holds back (`qualityLimitationReason`): `none`, `bandwidth`, `cpu` or `other`. */
   limitation?: string;
-  /** Fraction of packets the receiver reported lost (`remote-inbound-rtp` `fractionLost`), 0–1. */
+  /**
+   * Fraction of the packets sent since the previous reading that the receiver reports lost (`remote-inbound-rtp`
+   * `packetsLost` against `outbound-rtp` `packetsSent`; `fractionLost` on the first reading), 0–1.
+   */
   loss?: number;
   /** Round-trip time from the receiver's reports, in seconds. */
   rtt?: number;
@@ -48,6 +51,12 @@ export type QualitySenderEvent = { type: 'quality.sample'; sample: QualitySample
 
 type Stat = { type: string; id: string; [key: string]: unknown };
 const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+/** How much `field` grew from `before` to `now`, when both have it. */
+function delta(now: Stat | undefined, before: Stat | undefined, field: string): number | undefined {
+  const a = num(now?.[field]);
+  const b = num(before?.[field]);
+  return a !== undefined && b !== undefined ? a - b : undefined;
+}
 
 /** Turns two `getStats()` reports of one sender into a {@link QualitySample}. */
 export function sampleFrom(report: Map<string, Stat>, previous: Map<string, Stat> | undefined): QualitySample {
@@ -61,6 +70,15 @@ export function sampleFrom(report: Map<string, Stat>, previous: Map<string, Stat
   const before = outbound && previous?.get(outbound.id);
   const time = num(outbound?.timestamp) ?? performance.now();
   const seconds = before ? (time - (num(before.timestamp) ?? time)) / 1000 : 0;
+  // Loss since the previous reading, from the receiver's cumulative count against the packets sent: a receiver
+  // report repeats its `fractionLost` until the next one, which would count one loss burst twice.
+  const remoteBefore = remote && previous?.get(remote.id);
+  const lost = delta(remote, remoteBefore, 'packetsLost');
+  const sent = delta(outbound, before, 'packetsSent');
+  const loss =
+    lost !== undefined && sent !== undefined && sent + Math.max(lost, 0) > 0
+      ? Math.min(Math.max(lost, 0) / (sent + Math.max(lost, 0)), 1)
+      : num(remote?.fractionLost);
   const rate = (field: string, scale = 1): number | undefined => {
     const now = num(outbound?.[field]);
     const then = num(before?.[field]);
@@ -71,7 +89,7 @@ export function sampleFrom(report: Map<string, Stat>, previous: Map<string, Stat
     bitrate: rate('bytesSent', 8),
     availableBitrate: num(pair?.availableOutgoingBitrate),
     limitation: outbound?.qualityLimitationReason as string | undefined,
-    loss: num(remote?.fractionLost),
+    loss,
     rtt: num(remote?.roundTripTime) ?? num(pair?.currentRoundTripTime),
     framesEncoded: rate('framesEncoded'),
     framesSent: rate('framesSent'),

@@ -64,12 +64,19 @@ describe('judge', () => {
     assert.deepEqual(judge(SLOW, 'medium', levels, DEFAULT_THRESHOLDS), { verdict: 'bad', reason: 'rtt' });
     assert.deepEqual(judge(MIDDLING, 'high', levels, DEFAULT_THRESHOLDS), { verdict: 'bad', reason: 'bandwidth' });
   });
-  it('calls a sample good only with headroom for the next level up', () => {
-    assert.equal(judge(MIDDLING, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'steady'); // 400k < 1.5 × 500k
+  it('calls a sample good when it is clean with headroom over the level’s need: worth a probe', () => {
+    assert.equal(judge(MIDDLING, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'good'); // 400k ≥ 1.5 × 180k
     assert.equal(judge(GOOD, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'good');
+    assert.equal(judge({ ...GOOD, availableBitrate: 80_000 }, 'low', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
+    assert.equal(judge({ ...GOOD, loss: 0.05 }, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
+    assert.equal(judge({ ...GOOD, rtt: 0.5 }, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
     assert.equal(judge(GOOD, 'high', levels, DEFAULT_THRESHOLDS).verdict, 'steady'); // nothing above high
+    // No loss report yet: no probe, except at audio-only, where no video is sent to report on.
+    assert.equal(judge({ ...GOOD, loss: undefined }, 'low', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
+    assert.equal(judge({ ...GOOD, loss: undefined }, 'audio-only', levels, DEFAULT_THRESHOLDS).verdict, 'good');
     assert.equal(judge(STARVED, 'audio-only', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
   });
+
   it('knows nothing from a sample without figures', () => {
     assert.equal(judge(sample({}), 'high', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
   });
@@ -163,31 +170,35 @@ describe('qualityMachine rules', () => {
     );
   });
 
-  it('holds a steady link between the step-down and step-up thresholds (hysteresis)', () => {
-    const { feed, level, levels } = start();
-    feed(MIDDLING, MIDDLING); // not enough for high
-    assert.equal(level(), 'medium');
-    // 400 kbps: enough for medium (needs 180k), short of the 750k that stepping up to high needs.
-    feed(...times(100, MIDDLING));
-    assert.equal(level(), 'medium');
-    assert.equal(levels.length, 2);
+  it('on a steady link that cannot take the next level, probes ever more rarely instead of flapping', () => {
+    const { feed, levels } = start();
+    // 400 kbps: enough for medium (needs 180k) with headroom, not for high (needs 500k).
+    feed(...times(400, MIDDLING));
+    const ups = levels.filter((l) => l.level === 'high' && l.reason === 'recovered').length;
+    // Down after 2 samples; each probe (10 good, then more) fails after 2 bad ones; the wait doubles up to 8×.
+    let expected = 0;
+    for (let at = 2, wait = 10; at + wait <= 400; at += wait + 2, wait = Math.min(wait * 2, 80)) expected++;
+    assert.equal(ups, expected); // 6 probes in 400 s, the last ones 80 s apart
+    assert.deepEqual(
+      levels.slice(1, 5).map(({ level, reason }) => `${level}:${reason}`),
+      ['medium:bandwidth', 'high:recovered', 'medium:bandwidth', 'high:recovered'],
+    );
   });
 
-  it('waits twice as long before probing again after a failed probe, up to 8×', () => {
+  it('resets the wait once a probe holds', () => {
     const { feed, level } = start();
     feed(MIDDLING, MIDDLING); // medium
-    feed(...times(10, GOOD)); // probe high
-    assert.equal(level(), 'high');
-    feed(MIDDLING, MIDDLING); // the probe fails
+    feed(...times(10, MIDDLING)); // probe high…
+    feed(MIDDLING, MIDDLING); // …which fails
     assert.equal(level(), 'medium');
     feed(...times(19, GOOD));
-    assert.equal(level(), 'medium');
+    assert.equal(level(), 'medium'); // twice the wait now
     feed(GOOD);
     assert.equal(level(), 'high');
-    // This probe holds for ten samples: it succeeded, so the wait is back to ten.
-    feed(...times(10, GOOD), MIDDLING, MIDDLING, ...times(10, GOOD));
-    assert.equal(level(), 'high');
-    for (let round = 0; round < 5; round++) feed(MIDDLING, MIDDLING, ...times(10 * 8, GOOD));
+    // This probe holds for ten samples: it succeeded, so the next needs ten good samples again.
+    feed(...times(10, GOOD), MIDDLING, MIDDLING);
+    assert.equal(level(), 'medium');
+    feed(...times(10, GOOD));
     assert.equal(level(), 'high');
   });
 
@@ -235,7 +246,8 @@ describe('qualityMachine model', () => {
       { type: 'quality.sample', sample: GOOD },
       { type: 'quality.sample', sample: LOSSY },
       { type: 'quality.sample', sample: MIDDLING },
-      { type: 'quality.sample', sample: sample({ availableBitrate: 200_000 }) },
+      { type: 'quality.sample', sample: { ...GOOD, availableBitrate: 70_000 } },
+      { type: 'quality.sample', sample: { ...GOOD, loss: 0.05 } },
       ...['auto', 'high', 'medium', 'low', 'audio-only'].map((mode) => ({ type: 'quality.set', mode })),
       { type: 'quality.caps', caps: { maxBitrate: 100_000 } },
     ];

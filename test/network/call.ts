@@ -27,6 +27,13 @@ export interface NetworkCall {
   close(): Promise<void>;
 }
 
+/** The default page: demo/basic-call.js sending noise, once it decodes the other side's video. */
+async function openBasicCall(browser: Browser, relay: NetnsRelay, options: { room: string; name: string }) {
+  const page = await openCallPage(browser, relay, options);
+  await waitForVideo(page);
+  return page;
+}
+
 /**
  * Creates the link, starts the relay in a, launches a Chromium in each namespace, puts both call pages in one room,
  * and resolves once each side decodes the other's video. If any step fails, what was started is torn down again.
@@ -39,7 +46,14 @@ export interface NetworkCall {
  *   await net.close();
  * }
  */
-export async function startNetworkCall({ room = 'network' } = {}): Promise<NetworkCall> {
+export async function startNetworkCall({
+  room = 'network',
+  open = openBasicCall,
+}: {
+  room?: string;
+  /** Opens one side's page and resolves once it is in the call; the default runs test/network/call.html. */
+  open?: (browser: Browser, relay: NetnsRelay, options: { room: string; name: 'a' | 'b' }) => Promise<Page>;
+} = {}): Promise<NetworkCall> {
   const cleanup: (() => Promise<unknown>)[] = [];
   const close = async (): Promise<void> => {
     const errors: unknown[] = [];
@@ -61,9 +75,10 @@ export async function startNetworkCall({ room = 'network' } = {}): Promise<Netwo
       Browser,
       Browser,
     ];
-    const pageA = await openCallPage(browserA, relay, { room, name: 'a' });
-    const pageB = await openCallPage(browserB, relay, { room, name: 'b' });
-    await Promise.all([waitForVideo(pageA), waitForVideo(pageB)]);
+    const [pageA, pageB] = await Promise.all([
+      open(browserA, relay, { room, name: 'a' }),
+      open(browserB, relay, { room, name: 'b' }),
+    ]);
     return {
       link,
       relay,

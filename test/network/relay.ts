@@ -5,7 +5,7 @@
  * @module
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,9 @@ export async function startRelayInNetns(end: Endpoint, { timeoutMs = 10_000 } = 
   }
   const site = mkdtempSync(join(tmpdir(), 'rtcq-site-'));
   cpSync(`${ROOT}demo`, site, { recursive: true });
-  copyFileSync(fileURLToPath(new URL('./call.html', import.meta.url)), join(site, 'call.html'));
+  // The suite's pages and their scripts (call.html, quality.html, noise.js) sit beside the demo.
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  for (const name of readdirSync(here)) if (/\.(html|js)$/.test(name)) copyFileSync(join(here, name), join(site, name));
   const child = spawnInNetns(
     end.ns,
     process.execPath,
