@@ -1,7 +1,11 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { CHROMIUM_ARGS, findChromium } from './scripts/chromium.mjs';
-import { relayPlugin } from './scripts/wtr-relay-plugin.mjs';
+import { register } from 'tsx/esm/api';
+
+// The relay plugin imports the relay and the server tests' helpers from their TypeScript sources.
+register();
+const { relayPlugin } = await import('./scripts/wtr-relay-plugin.mjs');
 
 const chromium = (args) => chromeLauncher({ launchOptions: { executablePath: findChromium(), headless: true, args } });
 

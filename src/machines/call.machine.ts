@@ -123,6 +123,8 @@ export interface CallContext {
   localMedia: MediaState;
   tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
   codecs?: string[];
+  /** STUN/TURN refusals already reported, as `url code`. */
+  iceErrors: string[];
   /** Quality options every new peer starts with; `mode` and `caps` follow the app's latest choice. */
   quality: PeerQualityOptions;
   error?: { code: string; message: string };
@@ -175,6 +177,17 @@ const randomSession = (): string => crypto.randomUUID();
 
 const LEVELS: readonly string[] = QUALITY_LEVELS;
 const REASONS: readonly string[] = QUALITY_REASONS;
+
+/** The error a STUN/TURN refusal becomes: `turn-unauthorized` for bad credentials, else `ice-server-error`. */
+function iceError({ code, text, url }: { code: number; text: string; url: string }): { code: string; message: string } {
+  const server = url || 'The ICE server';
+  if (code === 401 || code === 403 || code === 441)
+    return {
+      code: 'turn-unauthorized',
+      message: `${server} refused the TURN credentials (${code} ${text}). Check the relay's TURN secret (--turn-secret) against the TURN server's.`,
+    };
+  return { code: 'ice-server-error', message: `${server} answered ${code} ${text}.` };
+}
 
 /** A quality announcement from a peer, checked field by field; `undefined` when malformed. */
 function parseQuality(value: unknown): StreamQuality | undefined {
@@ -464,6 +477,9 @@ export const callMachine = setup({
     }),
   },
   guards: {
+    /** Each server's refusal is told once, not once per peer and candidate. */
+    firstIceError: ({ context, event }) =>
+      event.type === 'peer.ice-error' && !context.iceErrors.includes(`${event.url} ${event.code}`),
     hasPeers: ({ context }) => Object.keys(context.peers).length > 0,
     alone: ({ context }) => Object.keys(context.peers).length === 0,
     isOrphan: ({ context, event }) => event.type === 'peer.disconnected' && !!context.peers[event.key]?.orphan,
@@ -493,6 +509,7 @@ export const callMachine = setup({
     messages: [],
     codecs: input.codecs,
     quality: input.quality ?? {},
+    iceErrors: [],
     localMedia: {
       muted: false,
       camera: input.media === false ? false : input.media?.video !== false,
@@ -582,6 +599,13 @@ export const callMachine = setup({
         },
         'peer.message': { actions: 'receiveChat' },
         'peer.quality': { actions: 'peerQuality' },
+        'peer.ice-error': {
+          guard: 'firstIceError',
+          actions: [
+            assign({ iceErrors: ({ context, event }) => [...context.iceErrors, `${event.url} ${event.code}`] }),
+            { type: 'recordError', params: ({ event }) => iceError(event) },
+          ],
+        },
         'call.send': { actions: 'sendChat' },
         'peer.track': {
           actions: enqueueActions(({ event, enqueue }) =>

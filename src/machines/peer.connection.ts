@@ -45,7 +45,9 @@ export type PeerConnectionEvent =
   | { type: 'pc.track'; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'pc.rollback' }
   | { type: 'pc.message'; channel: string; data: string }
-  | { type: 'pc.error'; message: string };
+  | { type: 'pc.error'; message: string }
+  /** A STUN or TURN server refused us: `icecandidateerror` with an HTTP-like code (401: bad credentials). */
+  | { type: 'pc.ice.error'; code: number; text: string; url: string };
 
 type StatsEntry = { type: string; id: string; [key: string]: unknown };
 
@@ -179,6 +181,12 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       }
     };
     pc.onicegatheringstatechange = () => sendBack({ type: 'pc.ice.gathering', state: pc.iceGatheringState });
+    // Codes 300–699 are the server's own answers (STUN/TURN error codes); 700 and up are only unreachable
+    // servers, which ICE routinely works around.
+    pc.onicecandidateerror = (event) => {
+      const { errorCode: code, errorText: text, url } = event as RTCPeerConnectionIceErrorEvent;
+      if (code >= 300 && code < 700) sendBack({ type: 'pc.ice.error', code, text, url });
+    };
     pc.oniceconnectionstatechange = () => sendBack({ type: 'pc.ice.connection', state: pc.iceConnectionState });
     pc.ontrack = ({ track, streams }) =>
       sendBack({ type: 'pc.track', track, stream: streams[0] ?? new MediaStream([track]) });

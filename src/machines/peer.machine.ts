@@ -101,6 +101,8 @@ export type PeerNotification =
   | { type: 'peer.message'; key: string; channel: string; data: string }
   | { type: 'peer.track'; key: string; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'peer.failed'; key: string; error: string }
+  /** A STUN or TURN server refused this peer's connection (401: wrong credentials). */
+  | { type: 'peer.ice-error'; key: string; code: number; text: string; url: string }
   | { type: 'peer.quality'; key: string; level: QualityLevel; reason: QualityReason; mode: QualityMode };
 
 const toIce = {
@@ -286,6 +288,18 @@ export const peerMachine = setup({
           }),
         },
       ],
+    },
+    'pc.ice.error': {
+      actions: {
+        type: 'notify',
+        params: ({ context, event }) => ({
+          type: 'peer.ice-error',
+          key: context.key,
+          code: event.code,
+          text: event.text,
+          url: event.url,
+        }),
+      },
     },
     'pc.rollback': { actions: assign({ rollbacks: ({ context }) => context.rollbacks + 1 }) },
     'pc.error': { actions: assign({ error: ({ event }) => event.message }) },

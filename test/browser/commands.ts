@@ -30,3 +30,16 @@ export function cdp<T = unknown>(method: string, params: Record<string, unknown>
 export function uniqueRoom(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
+
+/**
+ * A relay that hands out TURN credentials for the test run's coturn, signed with `secret`: the right one
+ * (`'right'`) or a wrong one (`'wrong'`), which coturn refuses. Starts coturn on first use.
+ */
+export function turnRelay(secret: 'right' | 'wrong'): Promise<{ url: string; turn: string }> {
+  return executeServerCommand<{ url: string; turn: string }, { secret: string }>('turn-relay', { secret });
+}
+
+/** Two relay nodes sharing one redis-server (started on first use): their WebSocket URLs. */
+export function redisRelays(): Promise<[string, string]> {
+  return executeServerCommand<[string, string], undefined>('redis-relays');
+}

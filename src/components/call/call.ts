@@ -127,6 +127,12 @@ export class RtcCall extends LitElement {
   /** Extra ICE servers as JSON, e.g. `[{"urls":"stun:stun.example.org"}]`, used with the relay's. */
   @property({ attribute: 'ice-servers' }) accessor iceServers = '';
 
+  /** `relay` sends all media through TURN (hides your address); `all` (the default) lets ICE pick the best path. */
+  @property({ attribute: 'ice-transport-policy' }) accessor iceTransportPolicy = '';
+
+  /** A relay access token (a JWT minted by your server, or `rtc-relay token`), sent as `?token=` when joining. */
+  @property() accessor token = '';
+
   /**
    * Quality of the video you send: `auto` adapts it to each participant's link; `high`, `medium`, `low` or
    * `audio-only` fixes it. Takes effect at once, also during a call.
@@ -230,6 +236,10 @@ export class RtcCall extends LitElement {
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
       throw new AttributeError(`server "${server.slice(0, 200)}" must be a ws:// or wss:// URL.`);
+    if (this.token) url.searchParams.set('token', this.token.trim());
+    const policy = this.iceTransportPolicy.trim();
+    if (policy && policy !== 'all' && policy !== 'relay')
+      throw new AttributeError(`ice-transport-policy "${policy.slice(0, 40)}" must be all or relay.`);
     let iceServers: RTCIceServer[] | undefined;
     if (this.iceServers) {
       try {
@@ -246,6 +256,7 @@ export class RtcCall extends LitElement {
       meta: this.name ? { name: this.name } : {},
       media: this.noAudio && this.noVideo ? false : { audio: !this.noAudio, video: !this.noVideo },
       iceServers,
+      iceTransportPolicy: (policy || undefined) as RTCIceTransportPolicy | undefined,
       codecs: this.codecs
         .split(',')
         .map((codec) => codec.trim())
