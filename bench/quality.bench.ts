@@ -1,0 +1,457 @@
+/**
+ * `npm run bench:quality`: a call over an impaired link (300 kbps each way, 150 ms added latency, 5 % packet loss,
+ * by Chrome DevTools Protocol network emulation), once with rtc-kit's adaptive quality (`quality: { mode: 'auto' }`,
+ * the default) and once with it off (`quality: { off: true }`: the browser's own congestion control alone), and
+ * what each side receives over a fixed period: freezes, loss, frame rate, resolution. In one headless Chromium; each
+ * run gets a fresh browser context and page. See the `## Quality` section of docs/benchmarks.md.
+ *
+ *   --runs N       pairs of runs, one of each mode, alternating which goes first (default 2)
+ *   --seconds S    the measured period, from both sides connected and showing video (default 30)
+ *   --json         print a machine-readable summary instead of the table
+ *   --timeout MS   how long connecting may take before a run fails (default 30000)
+ *
+ * @module
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
+import { Relay } from '../server/index.js';
+import type { PeerQualityOptions } from '../src/machines/peer.machine.js';
+import type { Level, QualityBench, Received, Snapshot, Stalls } from './quality-page/page.js';
+
+const PAGE_DIR = 'bench/quality-page';
+const MODES = ['auto', 'off'] as const;
+type Mode = (typeof MODES)[number];
+const QUALITY: Record<Mode, PeerQualityOptions> = { auto: { mode: 'auto' }, off: { off: true } };
+const LABELS: Record<Mode, string> = { auto: 'auto', off: 'browser only' };
+/** The impaired link: what test/browser/quality.test.ts uses. Throughputs are in bytes per second. */
+const CONDITIONS = {
+  offline: false,
+  latency: 150,
+  downloadThroughput: 300_000 / 8,
+  uploadThroughput: 300_000 / 8,
+  packetLoss: 5,
+};
+/** Above this share of the machine's CPU used by other processes during the runs, the result is flagged. */
+const BUSY_OTHERS = 0.1;
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '30' },
+    json: { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '30000' },
+  },
+});
+
+/** Reads a number flag, or exits with a message. */
+function numeric(name: string, value: string, min: number, integer = true): number {
+  const n = Number(value);
+  if (!(integer ? Number.isInteger(n) : Number.isFinite(n)) || n < min) {
+    console.error(`--${name} takes ${integer ? 'an integer' : 'a number'} ≥ ${min}, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const config = {
+  runs: numeric('runs', flags.runs, 1),
+  seconds: numeric('seconds', flags.seconds, 1, false),
+  timeoutMs: numeric('timeout', flags.timeout, 1),
+  conditions: CONDITIONS,
+};
+
+/** What one receiving side got during the measured period: the deltas between two {@link Received}. */
+interface Direction {
+  freezes: number;
+  /** Seconds frozen. */
+  frozen: number;
+  pauses: number;
+  /** Lost ÷ (lost + received) packets, in %. */
+  loss: number;
+  /** Frames decoded per second. */
+  fps: number;
+  /** Video received, kbit/s (payload and headers of RTP, as `bytesReceived` counts). */
+  kbps: number;
+  nacks: number;
+  /** At the end of the period. */
+  width: number;
+  height: number;
+  /** Round trip at the end, ms. */
+  rtt: number;
+  /** Seconds in gaps of over 1 s between shown frames, a picture still frozen at the end included. */
+  stalled: number;
+  /** The longest gap between shown frames, s. */
+  longest: number;
+  /** Frames the <video> showed per second. */
+  shownFps: number;
+  /** The sender's quality level at the end (rtc-kit's machine), or null when off. */
+  level: string | null;
+  /** The sender's level changes from the start of the call: `level (reason) at s`, s relative to the window. */
+  levels: string[];
+  /** The sender's `qualityLimitationReason` at the end. */
+  limitation: string | null;
+}
+
+/** One run of one mode. `alice` is what Alice received (Bob's video), `bob` what Bob received. */
+interface Run {
+  mode: Mode;
+  pair: number;
+  seconds: number;
+  alice: Direction;
+  bob: Direction;
+  notes: string[];
+}
+
+function direction(start: Received, end: Received, stalls: Stalls, levels: Level[]): Direction {
+  const seconds = (end.at - start.at) / 1000;
+  const lost = end.packetsLost - start.packetsLost;
+  const got = end.packetsReceived - start.packetsReceived;
+  return {
+    freezes: end.freezeCount - start.freezeCount,
+    frozen: end.totalFreezesDuration - start.totalFreezesDuration,
+    pauses: end.pauseCount - start.pauseCount,
+    loss: lost + got > 0 ? (100 * lost) / (lost + got) : NaN,
+    fps: (end.framesDecoded - start.framesDecoded) / seconds,
+    kbps: ((end.bytesReceived - start.bytesReceived) * 8) / 1000 / seconds,
+    nacks: end.nackCount - start.nackCount,
+    width: end.frameWidth,
+    height: end.frameHeight,
+    rtt: end.rtt === null ? NaN : end.rtt * 1000,
+    stalled: stalls.seconds,
+    longest: stalls.longest,
+    shownFps: stalls.frames / seconds,
+    level: end.level,
+    levels: levels.map((l) => `${l.level} (${l.reason}) at ${((l.at - start.at) / 1000).toFixed(1)} s`),
+    limitation: end.limitation,
+  };
+}
+
+/** The figures reported: each is the mean of the two directions of a run, then the median over the runs. */
+const METRICS = {
+  freezes: { label: 'freezes (freezeCount)', digits: 1, of: (d: Direction) => d.freezes },
+  frozen: { label: 'time frozen, s', digits: 1, of: (d: Direction) => d.frozen },
+  loss: { label: 'packets lost, %', digits: 2, of: (d: Direction) => d.loss },
+  stalled: { label: 'no new frame > 1 s, s', digits: 1, of: (d: Direction) => d.stalled },
+  longest: { label: 'longest gap in frames, s', digits: 1, of: (d: Direction) => d.longest },
+  fps: { label: 'frames decoded per s', digits: 1, of: (d: Direction) => d.fps },
+  shownFps: { label: 'frames shown per s', digits: 1, of: (d: Direction) => d.shownFps },
+  kbps: { label: 'video received, kbit/s', digits: 0, of: (d: Direction) => d.kbps },
+  width: { label: 'frame width at the end', digits: 0, of: (d: Direction) => d.width },
+  height: { label: 'frame height at the end', digits: 0, of: (d: Direction) => d.height },
+  rtt: { label: 'round trip at the end, ms', digits: 0, of: (d: Direction) => d.rtt },
+  pauses: { label: 'pauses (pauseCount)', digits: 1, of: (d: Direction) => d.pauses },
+  nacks: { label: 'NACKs sent', digits: 0, of: (d: Direction) => d.nacks },
+} as const;
+type Metric = keyof typeof METRICS;
+
+function median(values: readonly number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const middle = (sorted.length - 1) / 2;
+  return ((sorted[Math.floor(middle)] as number) + (sorted[Math.ceil(middle)] as number)) / 2;
+}
+
+/** Everything the benchmark measured; what `--json` prints. */
+interface Summary {
+  chromium: string;
+  cpus: number;
+  /** The commit, and the files of src/ with uncommitted changes (they are in the bundle). */
+  source: { commit: string; dirty: string[] };
+  config: typeof config;
+  /** Share of the machine's CPU time other processes used during the runs (Linux only). */
+  othersCpu: number | null;
+  /** 1-minute load average at the end. */
+  load: number;
+  medians: Record<Mode, Record<Metric, number>>;
+  /** Median freezes and loss both lower with auto than with the browser alone. */
+  met: boolean;
+  runs: Run[];
+  failures: { mode: Mode; pair: number; error: string }[];
+}
+
+/** The commit and the uncommitted files of src/, so a result says what it measured. */
+function source(): Summary['source'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3));
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown', dirty: [] };
+  }
+}
+
+/** Builds the directory the relay serves: the page, and src/ bundled to dist/rtc-kit.js as scripts/build.mjs does. */
+async function servedDir(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'rtc-kit-quality-'));
+  for (const file of ['index.html', 'page.js']) copyFileSync(join(PAGE_DIR, file), join(dir, file));
+  mkdirSync(join(dir, 'dist'));
+  await build({
+    entryPoints: ['src/index.ts'],
+    outfile: join(dir, 'dist', 'rtc-kit.js'),
+    nodePaths: [resolve('node_modules')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'error',
+  });
+  return dir;
+}
+
+/** CPU time in clock ticks: the whole machine's busy and total time, and this process tree's (Linux only). */
+interface CpuSample {
+  busy: number;
+  total: number;
+  ours: number;
+}
+
+/** As in bench/connect.bench.ts. */
+function cpuSample(): CpuSample | null {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+    const parents = new Map<number, number>();
+    const ticks = new Map<number, number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        parents.set(Number(entry), Number(rest[1]));
+        ticks.set(Number(entry), Number(rest[11]) + Number(rest[12]));
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    const isOurs = (pid: number): boolean => {
+      for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = parents.get(p), hops++)
+        if (p === process.pid) return true;
+      return false;
+    };
+    let ours = 0;
+    for (const [pid, t] of ticks) if (isOurs(pid)) ours += t;
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, total: busy + idle + iowait, ours };
+  } catch {
+    return null;
+  }
+}
+
+let relay: Relay | undefined;
+let browser: Browser | undefined;
+let dir: string | undefined;
+
+async function cleanUp(): Promise<void> {
+  const [b, r, d] = [browser, relay, dir];
+  browser = relay = dir = undefined;
+  await b?.close().catch(() => {});
+  await r?.close().catch(() => {});
+  if (d) rmSync(d, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+/** The page's bench, as page.evaluate callbacks reach it. */
+type BenchWindow = Window & { qualityBench: QualityBench };
+
+/** One call in `mode`, in a fresh browser context: impair, connect, snapshot, wait `seconds`, snapshot. */
+async function runOnce(b: Browser, r: Relay, origin: string, mode: Mode, pair: number): Promise<Run> {
+  const context = await b.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('page error:', error));
+    await page.goto(`${origin}/index.html`);
+    await page.waitForFunction(() => 'qualityBench' in window, { polling: 100, timeout: 10_000 });
+    // Before any RTCPeerConnection exists: the emulation only shapes connections created after it is set.
+    const cdp = await page.createCDPSession();
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', CONDITIONS);
+    const options = {
+      server: `${origin.replace(/^http/, 'ws')}/signal`,
+      room: `quality-${mode}-${pair}-${Math.random().toString(36).slice(2, 8)}`,
+      quality: QUALITY[mode],
+    };
+    let notes: string[] = [];
+    try {
+      await page.evaluate((o) => (window as unknown as BenchWindow).qualityBench.start(o), options);
+      await page.waitForFunction(() => (window as unknown as BenchWindow).qualityBench.ready(), {
+        polling: 100,
+        timeout: config.timeoutMs,
+      });
+      const start: Snapshot = await page.evaluate(() => (window as unknown as BenchWindow).qualityBench.snapshot());
+      // The measured period itself, on the page's clock.
+      await page.waitForFunction(
+        (until: number) => performance.now() >= until,
+        {
+          polling: 100,
+          timeout: config.seconds * 1000 + 10_000,
+        },
+        start.alice.at + config.seconds * 1000,
+      );
+      const end: Snapshot = await page.evaluate(() => (window as unknown as BenchWindow).qualityBench.snapshot());
+      const [stalls, levels] = await page.evaluate(
+        (from, to) => {
+          const bench = (window as unknown as BenchWindow).qualityBench;
+          return [bench.stalls(from, to), bench.levels()] as const;
+        },
+        start.alice.at,
+        end.alice.at,
+      );
+      return {
+        mode,
+        pair,
+        seconds: (end.alice.at - start.alice.at) / 1000,
+        alice: direction(start.alice, end.alice, stalls.alice, levels.alice),
+        bob: direction(start.bob, end.bob, stalls.bob, levels.bob),
+        notes,
+      };
+    } finally {
+      notes.push(
+        ...(await page.evaluate(() => (window as unknown as BenchWindow).qualityBench.finish()).catch(() => [])),
+      );
+      notes = [...new Set(notes)];
+    }
+  } finally {
+    await context.close().catch(() => {});
+    // Both participants have really left before the next run joins.
+    const deadline = Date.now() + 5000;
+    while (r.health().peers > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+  }
+}
+
+function summarize(chromium: string, runs: Run[], failures: Summary['failures'], othersCpu: number | null): Summary {
+  const medians = Object.fromEntries(
+    MODES.map((mode) => [
+      mode,
+      Object.fromEntries(
+        (Object.keys(METRICS) as Metric[]).map((m) => {
+          const of = METRICS[m].of;
+          return [m, median(runs.filter((r) => r.mode === mode).map((r) => (of(r.alice) + of(r.bob)) / 2))];
+        }),
+      ),
+    ]),
+  ) as Summary['medians'];
+  return {
+    chromium,
+    cpus: availableParallelism(),
+    source: source(),
+    config,
+    othersCpu,
+    load: loadavg()[0] ?? NaN,
+    medians,
+    met: medians.auto.freezes < medians.off.freezes && medians.auto.loss < medians.off.loss,
+    runs,
+    failures,
+  };
+}
+
+function report(s: Summary): string {
+  const c = s.config.conditions;
+  const lines = [
+    `Quality: an impaired call, rtc-kit's adaptive quality (auto) against the browser's congestion control alone ` +
+      `(browser only).`,
+    `Link (CDP emulation): ${(c.uploadThroughput * 8) / 1000} kbit/s each way, +${c.latency} ms, ` +
+      `${c.packetLoss} % loss. ${s.config.runs} run(s) of each mode, ${s.config.seconds} s measured after both ` +
+      `sides show video.`,
+    `Per run: the mean of the two directions (what Alice receives of Bob's video, and Bob of Alice's); below, the ` +
+      `median over the runs.`,
+    `${s.chromium}, ${s.cpus} CPUs; src at ${s.source.commit}` +
+      (s.source.dirty.length ? ` with uncommitted changes in ${s.source.dirty.join(', ')}` : '') +
+      '.',
+  ];
+  if (s.othersCpu !== null)
+    lines.push(
+      `${s.othersCpu > BUSY_OTHERS ? 'WARNING: ' : ''}other processes used ${(s.othersCpu * 100).toFixed(0)} % ` +
+        `of the CPUs during the runs; load average ${s.load.toFixed(1)}.`,
+    );
+  const W = [28, 10, 14, 8];
+  const row = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(W[0] ?? 0) : cell.padStart(W[i] ?? 0))).join('');
+  lines.push('', row(['metric', LABELS.auto, LABELS.off, 'ratio']));
+  for (const m of Object.keys(METRICS) as Metric[]) {
+    const { label, digits } = METRICS[m];
+    const [a, o] = [s.medians.auto[m], s.medians.off[m]];
+    const ratio = o === 0 && a === 0 ? '—' : Number.isFinite(a / o) ? `${(a / o).toFixed(2)}×` : '—';
+    lines.push(row([label, a.toFixed(digits), o.toFixed(digits), ratio]));
+  }
+  lines.push('', 'Runs (alice receives | bob receives):');
+  for (const r of s.runs) {
+    const side = (d: Direction): string =>
+      `${d.freezes} freezes ${d.frozen.toFixed(1)} s, ${d.loss.toFixed(1)} % lost, ${d.fps.toFixed(1)} fps, ` +
+      `${d.stalled.toFixed(1)} s stalled, ${d.kbps.toFixed(0)} kbit/s, ${d.width}×${d.height}` +
+      `${d.limitation ? ` (limited by ${d.limitation})` : ''}`;
+    lines.push(`  ${String(r.pair + 1)}. ${LABELS[r.mode].padEnd(12)} ${side(r.alice)} | ${side(r.bob)}`);
+    for (const [name, d] of [
+      ['bob → alice', r.alice],
+      ['alice → bob', r.bob],
+    ] as const)
+      if (d.levels.length) lines.push(`       ${name} levels: ${d.levels.join(', ')}`);
+    for (const note of r.notes) lines.push(`       note: ${note}`);
+  }
+  for (const f of s.failures) lines.push(`FAILED ${LABELS[f.mode]} run ${f.pair + 1}: ${f.error}`);
+  lines.push(
+    '',
+    `Target: fewer freezes and less loss with auto than with the browser alone → ${s.met ? 'met' : 'NOT met'} ` +
+      `(freezes ${s.medians.auto.freezes.toFixed(1)} vs ${s.medians.off.freezes.toFixed(1)}, ` +
+      `loss ${s.medians.auto.loss.toFixed(2)} % vs ${s.medians.off.loss.toFixed(2)} %).`,
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error('No Chromium found: run `node scripts/chromium.mjs --ensure`.');
+  dir = await servedDir();
+  relay = new Relay({ port: 0, static: dir, kitDir: join(dir, 'dist'), logLevel: 'warn' });
+  const { port } = await relay.listen();
+  const origin = `http://127.0.0.1:${port}`;
+  browser = await puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+
+  const runs: Run[] = [];
+  const failures: Summary['failures'] = [];
+  const start = cpuSample();
+  for (let pair = 0; pair < config.runs; pair++) {
+    // Alternate which mode goes first, so drift over the runs hits both alike.
+    for (const mode of pair % 2 === 0 ? MODES : [...MODES].reverse()) {
+      try {
+        runs.push(await runOnce(browser, relay, origin, mode, pair));
+      } catch (error) {
+        failures.push({ mode, pair, error: error instanceof Error ? error.message : String(error) });
+      }
+      if (!flags.json) process.stderr.write('.');
+    }
+  }
+  if (!flags.json) process.stderr.write('\n');
+  const end = cpuSample();
+  const othersCpu =
+    start && end && end.total > start.total
+      ? Math.max(0, end.busy - start.busy - (end.ours - start.ours)) / (end.total - start.total)
+      : null;
+
+  const summary = summarize(await browser.version(), runs, failures, othersCpu);
+  process.stdout.write(`${flags.json ? JSON.stringify(summary, null, 2) : report(summary)}\n`);
+  // Like the other benchmarks: non-zero when something broke, never because a figure misses its target.
+  return failures.length === 0 && runs.length > 0 ? 0 : 1;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);
