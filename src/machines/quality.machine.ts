@@ -55,10 +55,14 @@ export interface QualityThresholds {
   badLoss: number;
   /** Loss below which a sample may be good. */
   goodLoss: number;
-  /** Round-trip time in seconds at or above which a sample is bad. */
-  badRtt: number;
-  /** Round-trip time below which a sample may be good. */
-  goodRtt: number;
+  /**
+   * Queueing delay in seconds (the round trip above the lowest one seen lately) at or above which a sample is
+   * bad: a queue building up means more is sent than the path carries. The round trip itself is not judged:
+   * sending less shortens a queue, not the path.
+   */
+  badDelay: number;
+  /** Queueing delay below which a sample may be good. */
+  goodDelay: number;
   /** A sample is good for stepping up only with `headroom ×` the current level's `minBitrate` available. */
   headroom: number;
   /** Bad samples in a row that step the level down. */
@@ -87,21 +91,23 @@ export const DEFAULT_LEVELS: Readonly<Record<Exclude<QualityLevel, 'audio-only'>
 };
 
 /**
- * The default thresholds. Loss of 10 % or more is more than NACK and FEC repair, and 800 ms of round trip
- * makes conversation hard, so either is bad at any level, as is less bandwidth than the level needs. Two bad
- * samples (2 s) step down, so a frozen picture lasts at most that long, while a single spike does not count.
- * A sample is good with under 3 % loss, under 400 ms of round trip and 1.5× the level's need available; ten good
- * samples in a row step up one level: a probe, since only sending more tells whether the link takes it. A probe
- * that fails (bad again within `upAfter` samples) doubles the wait before the next, up to 8×, so a steady
- * link that cannot take the next level is probed ever more rarely (after 10, 20, 40, then every 80 s) instead
- * of flapping. The first sample with a bandwidth estimate is not judged on bandwidth: the estimate starts at
- * 300 kbps and needs a moment of probing, and a clean link must not start by stepping down.
+ * The default thresholds. Less bandwidth than a level needs is bad at any level. At `high` and `medium`, so
+ * are 10 % loss or more (more than NACK and FEC repair) and 300 ms of queueing delay (the round trip above the
+ * lowest of the last minute: a queue filling up). Not at `low`: sending less fixes neither random loss nor a
+ * long path, so only missing bandwidth takes video away. Two bad samples (2 s) step down, so a frozen picture
+ * lasts at most that long, while a single spike does not count. A sample is good with under 3 % loss, under
+ * 100 ms of queueing and 1.5× the level's need available; ten good samples in a row step up one level: a probe,
+ * since only sending more tells whether the link takes it. A probe that fails (bad again within `upAfter`
+ * samples) doubles the wait before the next, up to 8×, so a steady link that cannot take the next level is
+ * probed ever more rarely (after 10, 20, 40, then every 80 s) instead of flapping. The first sample with a
+ * bandwidth estimate is not judged on bandwidth: the estimate starts at 300 kbps and needs a moment of
+ * probing, and a clean link must not start by stepping down.
  */
 export const DEFAULT_THRESHOLDS: Readonly<QualityThresholds> = {
   badLoss: 0.1,
   goodLoss: 0.03,
-  badRtt: 0.8,
-  goodRtt: 0.4,
+  badDelay: 0.3,
+  goodDelay: 0.1,
   headroom: 1.5,
   downAfter: 2,
   upAfter: 10,
@@ -154,6 +160,8 @@ export interface QualityContext {
   samples: number;
   /** Samples so far that carried a bandwidth estimate (see `warmup`). */
   measured: number;
+  /** The round trips of the last minute of samples: their lowest is the path's own, without queueing. */
+  rtts: number[];
 }
 
 /** Events the machine takes. */
@@ -177,9 +185,9 @@ const below = (level: QualityLevel): QualityLevel | undefined => QUALITY_LEVELS[
 const above = (level: QualityLevel): QualityLevel | undefined => QUALITY_LEVELS[QUALITY_LEVELS.indexOf(level) - 1];
 
 /**
- * Judges one sample at `level`. Bad: loss or round trip over the bad thresholds, or less bandwidth available
- * than the level needs. Good (worth probing the next level): reported loss and round trip both low, and
- * `headroom ×` the level's need available.
+ * Judges one sample at `level`. Bad: less bandwidth available than the level needs; at `high` and `medium` also
+ * loss or queueing delay (the round trip above `rttFloor`) over the bad thresholds. Good (worth probing the next
+ * level): loss and queueing delay both low, and `headroom ×` the level's need available.
  * Before `warmedUp`, the bandwidth estimate is not looked at.
  */
 export function judge(
@@ -187,15 +195,18 @@ export function judge(
   level: QualityLevel,
   levels: QualityContext['levels'],
   t: QualityThresholds,
-  warmedUp = true,
+  { warmedUp = true, rttFloor }: { warmedUp?: boolean; rttFloor?: number } = {},
 ): Verdict {
   const { loss, rtt } = sample;
   const availableBitrate = warmedUp ? sample.availableBitrate : undefined;
-  if (level !== 'audio-only') {
+  const delay = rtt === undefined ? undefined : rtt - Math.min(rttFloor ?? rtt, rtt);
+  if (availableBitrate !== undefined && level !== 'audio-only' && availableBitrate < levels[level].minBitrate)
+    return { verdict: 'bad', reason: 'bandwidth' };
+  // Loss and queueing say the sender sends too much; at low, sending less would not fix them: only a lack of
+  // bandwidth takes video away.
+  if (level === 'high' || level === 'medium') {
     if (loss !== undefined && loss >= t.badLoss) return { verdict: 'bad', reason: 'loss' };
-    if (rtt !== undefined && rtt >= t.badRtt) return { verdict: 'bad', reason: 'rtt' };
-    if (availableBitrate !== undefined && availableBitrate < levels[level].minBitrate)
-      return { verdict: 'bad', reason: 'bandwidth' };
+    if (delay !== undefined && delay >= t.badDelay) return { verdict: 'bad', reason: 'rtt' };
   }
   // Clean, with headroom over what this level needs (for audio-only, what low needs): worth probing the next
   // level up. Only a probe can tell whether the link takes more; the browser's estimate rarely climbs far past
@@ -206,7 +217,7 @@ export function judge(
     (availableBitrate === undefined || availableBitrate >= need) &&
     // No video is sent at audio-only, so there is no loss report to wait for.
     (loss === undefined ? level === 'audio-only' : loss < t.goodLoss) &&
-    (rtt === undefined || rtt < t.goodRtt)
+    (delay === undefined || delay < t.goodDelay)
   )
     return { verdict: 'good' };
   return { verdict: 'steady' };
@@ -233,7 +244,10 @@ export function encodingFor(
 /** {@link judge} for the machine: the sample of `event`, at `level`, once the bandwidth estimate has warmed up. */
 const verdict = (context: QualityContext, event: QualityEvent, level: QualityLevel): Verdict =>
   event.type === 'quality.sample'
-    ? judge(event.sample, level, context.levels, context.thresholds, context.measured >= context.thresholds.warmup)
+    ? judge(event.sample, level, context.levels, context.thresholds, {
+        warmedUp: context.measured >= context.thresholds.warmup,
+        rttFloor: context.rtts.length ? Math.min(...context.rtts) : undefined,
+      })
     : { verdict: 'steady' };
 
 /** The states of one level under `auto`: step down after bad samples, up after good ones. */
@@ -364,6 +378,7 @@ export const qualityMachine = setup({
             sample: event.sample,
             samples: context.samples + 1,
             measured: context.measured + (event.sample.availableBitrate === undefined ? 0 : 1),
+            rtts: event.sample.rtt === undefined ? context.rtts : [...context.rtts, event.sample.rtt].slice(-60),
           }
         : {},
     ),
@@ -407,6 +422,7 @@ export const qualityMachine = setup({
     backoff: 1,
     samples: 0,
     measured: 0,
+    rtts: [],
   }),
   invoke: {
     id: 'sampler',

@@ -61,7 +61,12 @@ describe('judge', () => {
   const { levels } = { levels: { ...DEFAULT_LEVELS } };
   it('calls loss, round trip and missing bandwidth bad, with the reason', () => {
     assert.deepEqual(judge(LOSSY, 'high', levels, DEFAULT_THRESHOLDS), { verdict: 'bad', reason: 'loss' });
-    assert.deepEqual(judge(SLOW, 'medium', levels, DEFAULT_THRESHOLDS), { verdict: 'bad', reason: 'rtt' });
+    // The round trip counts only above the path's own (the lowest seen lately): a queue building up.
+    assert.deepEqual(judge(SLOW, 'medium', levels, DEFAULT_THRESHOLDS, { rttFloor: 0.01 }), {
+      verdict: 'bad',
+      reason: 'rtt',
+    });
+    assert.equal(judge(SLOW, 'medium', levels, DEFAULT_THRESHOLDS, { rttFloor: 1.45 }).verdict, 'good');
     assert.deepEqual(judge(MIDDLING, 'high', levels, DEFAULT_THRESHOLDS), { verdict: 'bad', reason: 'bandwidth' });
   });
   it('calls a sample good when it is clean with headroom over the level’s need: worth a probe', () => {
@@ -69,7 +74,10 @@ describe('judge', () => {
     assert.equal(judge(GOOD, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'good');
     assert.equal(judge({ ...GOOD, availableBitrate: 80_000 }, 'low', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
     assert.equal(judge({ ...GOOD, loss: 0.05 }, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
-    assert.equal(judge({ ...GOOD, rtt: 0.5 }, 'medium', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
+    assert.equal(
+      judge({ ...GOOD, rtt: 0.2 }, 'medium', levels, DEFAULT_THRESHOLDS, { rttFloor: 0.01 }).verdict,
+      'steady',
+    );
     assert.equal(judge(GOOD, 'high', levels, DEFAULT_THRESHOLDS).verdict, 'steady'); // nothing above high
     // No loss report yet: no probe, except at audio-only, where no video is sent to report on.
     assert.equal(judge({ ...GOOD, loss: undefined }, 'low', levels, DEFAULT_THRESHOLDS).verdict, 'steady');
@@ -112,17 +120,18 @@ describe('qualityMachine on recorded stats', () => {
     assert.deepEqual(applied, [encodingFor('high', DEFAULT_LEVELS, {})]);
   });
 
-  it('steps down on a 300 kbps, 5 %-loss, 150 ms link within 4 samples, then on round trip', () => {
+  it('steps down on a 300 kbps, 5 %-loss, 150 ms link within 4 samples, and keeps video at low', () => {
     const { feed, levels, actor } = startActor();
     const samples = fixture('impaired');
     // No bandwidth figure yet, then the first estimate (not judged), then too little for high, twice.
     feed(...samples.slice(0, 4));
     assert.equal(levelOf(actor.getSnapshot()), 'medium');
     feed(...samples.slice(4));
-    // The browser alone let the round trip climb past 4 s; the machine keeps stepping down on it.
+    // The browser alone let the round trip climb past 4 s; the machine steps down on the queue, but not to
+    // audio-only: there is bandwidth for low, and sending less cures neither random loss nor a long path.
     assert.deepEqual(
       levels.map(({ level, reason }) => `${level}:${reason}`),
-      ['high:start', 'medium:rtt', 'low:rtt', 'audio-only:loss'],
+      ['high:start', 'medium:bandwidth', 'low:rtt'],
     );
   });
 });
@@ -138,6 +147,19 @@ describe('qualityMachine rules', () => {
     assert.equal(level(), 'high');
     feed(MIDDLING);
     assert.equal(level(), 'medium');
+  });
+
+  it('takes video away only for lack of bandwidth, never for loss or a long round trip', () => {
+    const { feed, level } = start({ mode: 'low' });
+    const auto = start();
+    auto.feed(LOSSY, LOSSY, LOSSY, LOSSY); // high → medium → low
+    assert.equal(auto.level(), 'low');
+    auto.feed(...times(20, LOSSY), ...times(20, { ...GOOD, rtt: 2 }));
+    assert.equal(auto.level(), 'low');
+    auto.feed(STARVED, STARVED);
+    assert.equal(auto.level(), 'audio-only');
+    feed(STARVED, STARVED);
+    assert.equal(level(), 'low'); // manual holds
   });
 
   it('steps down only after two bad samples in a row', () => {
@@ -248,6 +270,7 @@ describe('qualityMachine model', () => {
       { type: 'quality.sample', sample: MIDDLING },
       { type: 'quality.sample', sample: { ...GOOD, availableBitrate: 70_000 } },
       { type: 'quality.sample', sample: { ...GOOD, loss: 0.05 } },
+      { type: 'quality.sample', sample: STARVED },
       ...['auto', 'high', 'medium', 'low', 'audio-only'].map((mode) => ({ type: 'quality.set', mode })),
       { type: 'quality.caps', caps: { maxBitrate: 100_000 } },
     ];
