@@ -8,6 +8,8 @@ import {
   type VideoConstraints,
 } from './machines/call.machine.js';
 import { QUALITY_LEVELS, type QualityMode } from './machines/quality.machine.js';
+import { composeInspectors, FlightRecorder, type TraceOptions } from './recorder/recorder.js';
+import type { Trace } from './recorder/trace.js';
 
 /** The call's lifecycle, flattened to one word. */
 export type CallState = 'idle' | 'joining' | 'waiting' | 'in-call' | 'reconnecting' | 'leaving' | 'ended' | 'failed';
@@ -47,6 +49,11 @@ export function callStateOf(snapshot: { value: unknown }): CallState {
 export class Call {
   /** The call actor: inspect it, or subscribe to its snapshots. */
   readonly actor: Actor<typeof callMachine>;
+  /**
+   * The flight recorder, always on: the last 5 minutes (at most 10 000 events) of every actor of this call, and
+   * the quality machine's link readings. `<rtc-inspector>` shows it; {@link Call.exportTrace} saves it.
+   */
+  readonly recorder = new FlightRecorder();
   readonly #stateListeners = new Set<(event: CallEventMap['state']) => void>();
   readonly #speakerListeners = new Set<(event: CallEventMap['speaker']) => void>();
   #state: CallState = 'idle';
@@ -54,7 +61,8 @@ export class Call {
 
   constructor(options: CreateCallOptions) {
     const { inspect, ...input } = options;
-    this.actor = createActor(callMachine, { input, inspect });
+    // The recorder sees every inspection event first; a user inspector (e.g. @statelyai/inspect) still gets them all.
+    this.actor = createActor(callMachine, { input, inspect: composeInspectors(this.recorder.inspect, inspect) });
     this.actor.subscribe((snapshot) => {
       const state = callStateOf(snapshot);
       if (state === this.#state) return;
@@ -189,6 +197,19 @@ export class Call {
   setSpeaker(deviceId: string): void {
     this.#speaker = deviceId;
     for (const listener of this.#speakerListeners) listener({ type: 'speaker', deviceId });
+  }
+
+  /**
+   * The flight recorder's trace of this call: a versioned JSON document (see docs/inspector.md) of what every actor
+   * did lately, to attach to a bug report and replay in `<rtc-inspector>`. SDP and ICE candidates are reduced to
+   * summaries (media sections, codecs, candidate types) unless `includeSdp` is set; TURN credentials never appear.
+   *
+   * @example
+   * const json = JSON.stringify(call.exportTrace());
+   * const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+   */
+  exportTrace(options: TraceOptions = {}): Trace {
+    return this.recorder.toTrace(options);
   }
 
   /** Stops the call actor and everything it runs. */
