@@ -5,8 +5,11 @@ import {
   type CallInput,
   type CallPeer,
   type ChatMessage,
+  type Transfer,
   type VideoConstraints,
 } from './machines/call.machine.js';
+import { encodeMessage } from './machines/channel.machine.js';
+import { FileTransfer } from './file-transfer.js';
 import { QUALITY_LEVELS, type QualityMode } from './machines/quality.machine.js';
 import { composeInspectors, FlightRecorder, type TraceOptions } from './recorder/recorder.js';
 import type { Trace } from './recorder/trace.js';
@@ -32,6 +35,8 @@ export interface CallEventMap {
   message: Extract<CallEmitted, { type: 'message' }>;
   quality: Extract<CallEmitted, { type: 'quality' }>;
   'remote-quality': Extract<CallEmitted, { type: 'remote-quality' }>;
+  data: Extract<CallEmitted, { type: 'data' }>;
+  transfer: Extract<CallEmitted, { type: 'transfer' }>;
   speaker: { type: 'speaker'; deviceId: string };
 }
 
@@ -129,11 +134,80 @@ export class Call {
   }
 
   /**
-   * Sends a chat message to everyone in the call, over each peer connection's data channel. Messages sent
-   * while a channel is still opening are queued, not lost.
+   * Sends a message over the peer connections' data channels, to everyone or to one participant (`to`, a key).
+   * On the `chat` channel (the default) it is a chat message, which `<rtc-chat>` shows; on any other channel
+   * (`data`, built in, or one of the call's `channels`) it is app data: a string, anything JSON can carry, or
+   * binary, which arrives as the same type in the other side's `data` event. Reliable and ordered unless the
+   * channel was declared otherwise. Messages sent before a channel opens are queued, in order, not lost.
+   *
+   * @throws {RangeError} for a channel the call does not have, or a participant not in the call.
+   * @throws {TypeError} for chat that is not a string, or data JSON cannot carry.
+   * @example
+   * call.send('Hello!'); // chat
+   * call.send({ x: 1, y: 2 }, { channel: 'data' }); // to everyone
+   * call.send(new Uint8Array([1, 2, 3]), { channel: 'game', to: peer.key });
    */
-  send(text: string): void {
-    this.actor.send({ type: 'call.send', text });
+  send(data: unknown, { to, channel = 'chat' }: { to?: string; channel?: string } = {}): void {
+    const { channels, peers } = this.actor.getSnapshot().context;
+    if (channel === 'file' || !channels.some(({ name }) => name === channel))
+      throw new RangeError(
+        `No data channel "${String(channel).slice(0, 80)}": use ${channels
+          .filter(({ name }) => name !== 'file')
+          .map(({ name }) => name)
+          .join(', ')}, or declare it in the call's channels option.`,
+      );
+    if (to !== undefined && !peers[to])
+      throw new RangeError(`No participant "${String(to).slice(0, 80)}" in the call.`);
+    if (channel === 'chat') {
+      if (typeof data !== 'string') throw new TypeError('A chat message is a string.');
+      this.actor.send({ type: 'call.chat', text: data, to });
+      return;
+    }
+    this.actor.send({ type: 'call.send', channel, data: encodeMessage(data), to });
+  }
+
+  /**
+   * Sends a file to everyone in the call, or to one participant (`to`), over each peer connection's `file`
+   * channel: in chunks, read from the file one at a time, with backpressure (at most about 1 MiB waits in
+   * the channel's buffer), and a SHA-256 checked on arrival. The other side gets it in its `transfer` event
+   * (`transfer.blob`) and in `<rtc-chat>`.
+   *
+   * @throws {RangeError} for a participant not in the call.
+   * @example
+   * const transfer = call.sendFile(file);
+   * transfer.addEventListener('progress', ({ loaded, total }) => console.log(loaded / total));
+   * await transfer.done;
+   */
+  sendFile(file: Blob, { to, name }: { to?: string; name?: string } = {}): FileTransfer {
+    const { peers } = this.actor.getSnapshot().context;
+    if (to !== undefined && !peers[to])
+      throw new RangeError(`No participant "${String(to).slice(0, 80)}" in the call.`);
+    const id = crypto.randomUUID();
+    const fileName = (name ?? (file as File).name ?? '') || 'file';
+    const handle = new FileTransfer({
+      id,
+      name: fileName,
+      size: file.size,
+      peers: to === undefined ? Object.keys(peers) : [to],
+      cancel: () => this.actor.send({ type: 'call.file.cancel', id }),
+    });
+    if (!handle.peers.length) return handle;
+    const subscription = this.actor.on('transfer', ({ transfer }) => {
+      handle.update(transfer);
+      if (handle.state !== 'active') subscription.unsubscribe();
+    });
+    this.actor.send({ type: 'call.file.send', id, file, name: fileName, to });
+    return handle;
+  }
+
+  /** File transfers with every participant, both ways, the latest last. */
+  get transfers(): Transfer[] {
+    return Object.values(this.actor.getSnapshot().context.transfers);
+  }
+
+  /** Stops a file transfer (one this side sends or receives); the other side is told. */
+  cancelFile(id: string): void {
+    this.actor.send({ type: 'call.file.cancel', id });
   }
 
   /** Mutes or unmutes the microphone, without renegotiation. */

@@ -17,8 +17,18 @@ export {
   type ChatMessage,
   type MediaState,
   type StreamQuality,
+  type Transfer,
   type VideoConstraints,
 } from './machines/call.machine.js';
+export { FileTransfer } from './file-transfer.js';
+export {
+  channelMachine,
+  channelSpecs,
+  BUILT_IN_CHANNELS,
+  type ChannelOptions,
+  type ChannelSpec,
+} from './machines/channel.machine.js';
+export { HIGH_WATER_MARK, MAX_CHUNK, DEFAULT_MAX_FILE_SIZE } from './machines/file.transfer.js';
 export { signalingMachine, backoffDelay, type SignalingInput } from './machines/signaling.machine.js';
 export { peerMachine, type PeerInput } from './machines/peer.machine.js';
 export { iceMachine, type CandidatePair } from './machines/ice.machine.js';

@@ -1,5 +1,7 @@
 export type { RemotePeer } from './remote-peer.js';
+export { RtcDataEvent } from './rtc-data.js';
 export { RtcErrorEvent } from './rtc-error.js';
+export { RtcFileEvent } from './rtc-file.js';
 export { RtcMessageEvent } from './rtc-message.js';
 export { RtcPeerConnectedEvent } from './rtc-peer-connected.js';
 export { RtcPeerJoinedEvent } from './rtc-peer-joined.js';
@@ -7,3 +9,4 @@ export { RtcPeerLeftEvent } from './rtc-peer-left.js';
 export { RtcQualityEvent } from './rtc-quality.js';
 export { RtcStateEvent } from './rtc-state.js';
 export { RtcStatsEvent } from './rtc-stats.js';
+export { RtcTraceOpenEvent } from './rtc-trace-open.js';

@@ -1,6 +1,15 @@
 import { assign, enqueueActions, fromCallback, setup, type ActorRefFrom, type EventObject } from 'xstate';
 import type { Json, PeerInfo, PeerMeta } from '../signaling/protocol.js';
 import { mediaMachine, type MediaInput } from './media.machine.js';
+import {
+  channelSpecs,
+  decodeMessage,
+  encodeMessage,
+  type ChannelData,
+  type ChannelOptions,
+  type ChannelSpec,
+} from './channel.machine.js';
+import type { FileEvent, TransferFailure } from './file.transfer.js';
 import { peerMachine, type PeerInput, type PeerNotification, type PeerQualityOptions } from './peer.machine.js';
 import {
   QUALITY_LEVELS,
@@ -39,7 +48,41 @@ export interface CallInput {
   codecs?: string[];
   /** Adaptive quality of the video sent to each peer: the mode (`auto` by default), levels, thresholds, caps. */
   quality?: PeerQualityOptions;
+  /**
+   * The app's own data channels, besides the built-in `chat`, `file` and `data`, e.g.
+   * `{ game: { ordered: false, maxRetransmits: 0 } }`. Every participant must declare the same ones.
+   */
+  channels?: Record<string, ChannelOptions>;
+  /** Larger incoming files are refused. Default 2 GiB. */
+  maxFileSize?: number;
 }
+
+/** One file transfer with one participant, as the call knows it. */
+export interface Transfer {
+  /** The transfer's id; the same for every participant a file goes to. */
+  id: string;
+  peer: string;
+  direction: 'send' | 'receive';
+  name: string;
+  mime: string;
+  size: number;
+  /** When it started, in ms since the epoch. */
+  time: number;
+  /** Bytes sent (or received) so far. */
+  bytes: number;
+  /** Bytes the receiver confirmed (sends only). */
+  delivered?: number;
+  state: 'active' | 'done' | 'failed';
+  /** The file, once received. */
+  blob?: Blob;
+  /** Why it failed, and who ended it. */
+  error?: { reason: TransferFailure; message: string; by: 'local' | 'remote' };
+  /** The most the channel's buffer held while sending: at most the high-water mark plus one chunk. */
+  maxBuffered?: number;
+}
+
+/** Transfers the call remembers (the latest), so a chat panel added later still shows them. */
+export const TRANSFER_HISTORY = 50;
 
 /** The quality of one video stream: the level, why, and whether it adapts. */
 export interface StreamQuality {
@@ -122,6 +165,11 @@ export interface CallContext {
   /** This participant's microphone and camera, announced to every peer. */
   localMedia: MediaState;
   tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
+  /** Every data channel, built-in and the app's, with their negotiated ids. */
+  channels: ChannelSpec[];
+  maxFileSize?: number;
+  /** File transfers, by `peer/id`, oldest first. */
+  transfers: Record<string, Transfer>;
   codecs?: string[];
   /** STUN/TURN refusals already reported, as `url code`. */
   iceErrors: string[];
@@ -143,7 +191,12 @@ export type CallCommand =
   | { type: 'call.camera'; on: boolean }
   | { type: 'call.screen'; on: boolean }
   | { type: 'call.device'; kind: 'audioinput' | 'videoinput'; deviceId: string }
-  | { type: 'call.send'; text: string }
+  /** A chat message, to everyone or to one participant. */
+  | { type: 'call.chat'; text: string; to?: string }
+  /** App data (encoded with `encodeMessage`) on a channel other than `chat` and `file`. */
+  | { type: 'call.send'; channel: string; data: ChannelData; to?: string }
+  | { type: 'call.file.send'; id: string; file: Blob; name: string; to?: string }
+  | { type: 'call.file.cancel'; id: string }
   | { type: 'call.quality'; mode: QualityMode }
   | { type: 'call.video'; constraints: VideoConstraints };
 
@@ -161,6 +214,10 @@ export type CallEmitted =
   /** `peer` says the level of the video it sends us changed. */
   | ({ type: 'remote-quality'; peer: string } & StreamQuality)
   | ({ type: 'message' } & ChatMessage)
+  /** App data arrived on `channel`. */
+  | { type: 'data'; peer: string; channel: string; data: unknown }
+  /** A file transfer started, progressed, finished or failed. */
+  | { type: 'transfer'; transfer: Transfer }
   | { type: 'error'; code: string; message: string };
 
 type Events = CallCommand | SignalingNotification | PeerNotification | MediaNotification | OrphanExpired;
@@ -187,6 +244,39 @@ function iceError({ code, text, url }: { code: number; text: string; url: string
       message: `${server} refused the TURN credentials (${code} ${text}). Check the relay's TURN secret (--turn-secret) against the TURN server's.`,
     };
   return { code: 'ice-server-error', message: `${server} answered ${code} ${text}.` };
+}
+
+/** The peers a message goes to: everyone, or the one with key `to`. */
+const recipients = (context: CallContext, to: string | undefined): CallPeer[] =>
+  to === undefined ? Object.values(context.peers) : context.peers[to] ? [context.peers[to]] : [];
+
+/** A transfer after one report of a peer's file actor; `undefined` for a report about no known transfer. */
+function nextTransfer(current: Transfer | undefined, peer: string, event: FileEvent): Transfer | undefined {
+  if (event.type === 'files.started')
+    return {
+      id: event.id,
+      peer,
+      direction: event.direction,
+      name: event.name,
+      mime: event.mime,
+      size: event.size,
+      time: Date.now(),
+      bytes: 0,
+      state: 'active',
+    };
+  if (!current) return undefined;
+  switch (event.type) {
+    case 'files.progress':
+      return {
+        ...current,
+        bytes: Math.max(current.bytes, event.bytes),
+        delivered: event.delivered ?? current.delivered,
+      };
+    case 'files.done':
+      return { ...current, state: 'done', bytes: current.size, blob: event.blob, maxBuffered: event.maxBuffered };
+    case 'files.failed':
+      return { ...current, state: 'failed', error: { reason: event.reason, message: event.message, by: event.by } };
+  }
 }
 
 /** A quality announcement from a peer, checked field by field; `undefined` when malformed. */
@@ -307,6 +397,8 @@ export const callMachine = setup({
                         parent: self,
                         codecs: context.codecs,
                         quality: context.quality,
+                        channels: context.channels,
+                        maxFileSize: context.maxFileSize,
                         ...context.peerOptions,
                       },
                     }),
@@ -421,28 +513,34 @@ export const callMachine = setup({
       if (context.media && Object.keys(size).length > 0)
         enqueue.sendTo('media', { type: 'media.video.constraints', constraints: size });
     }),
-    /** Sends a chat message to every peer over its data channel, and records it. */
+    /** Sends a chat message over the `chat` channel (to everyone, or to `to`), and records it. */
     sendChat: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'call.send') return;
+      if (event.type !== 'call.chat') return;
       const text = event.text.trim().slice(0, MAX_CHAT_LENGTH);
       if (!text) return;
       const message: ChatMessage = { peer: 'local', name: String(context.meta.name ?? 'You'), text, time: Date.now() };
-      const data = JSON.stringify({ text: message.text, time: message.time });
-      for (const peer of Object.values(context.peers))
+      const data = encodeMessage({ text: message.text, time: message.time });
+      for (const peer of recipients(context, event.to))
         enqueue.sendTo(peer.ref, { type: 'peer.send', channel: 'chat', data });
       enqueue.assign({ messages: [...context.messages, message].slice(-CHAT_HISTORY) });
       enqueue.emit({ type: 'message', ...message });
     }),
-    /** Records a chat message from a peer; anything malformed is dropped. */
-    receiveChat: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'peer.message' || event.channel !== 'chat') return;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(event.data);
-      } catch {
+    /** Sends app data on its channel, to everyone or to `to`; queued per peer until its channel opens. */
+    sendData: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'call.send') return;
+      for (const peer of recipients(context, event.to))
+        enqueue.sendTo(peer.ref, { type: 'peer.send', channel: event.channel, data: event.data });
+    }),
+    /** A message from a peer: chat is recorded, app data is emitted; anything malformed is dropped. */
+    receive: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'peer.message') return;
+      const data = decodeMessage(event.data);
+      if (data === undefined) return;
+      if (event.channel !== 'chat') {
+        enqueue.emit({ type: 'data', peer: event.key, channel: event.channel, data });
         return;
       }
-      const { text, time } = (parsed ?? {}) as { text?: unknown; time?: unknown };
+      const { text, time } = (data ?? {}) as { text?: unknown; time?: unknown };
       if (typeof text !== 'string' || !text) return;
       const message: ChatMessage = {
         peer: event.key,
@@ -452,6 +550,29 @@ export const callMachine = setup({
       };
       enqueue.assign({ messages: [...context.messages, message].slice(-CHAT_HISTORY) });
       enqueue.emit({ type: 'message', ...message });
+    }),
+    sendFile: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'call.file.send') return;
+      for (const peer of recipients(context, event.to))
+        enqueue.sendTo(peer.ref, { type: 'peer.file.send', id: event.id, file: event.file, name: event.name });
+    }),
+    cancelFile: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'call.file.cancel') return;
+      for (const transfer of Object.values(context.transfers)) {
+        const peer = context.peers[transfer.peer];
+        if (peer && transfer.id === event.id && transfer.state === 'active')
+          enqueue.sendTo(peer.ref, { type: 'peer.file.cancel', id: event.id });
+      }
+    }),
+    /** Records what the peer's file actor reports, and tells the app. */
+    trackFile: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'peer.file') return;
+      const transfer = nextTransfer(context.transfers[`${event.key}/${event.event.id}`], event.key, event.event);
+      if (!transfer) return;
+      const key = `${event.key}/${transfer.id}`;
+      const rest = Object.entries(context.transfers).filter(([k]) => k !== key);
+      enqueue.assign({ transfers: Object.fromEntries([...rest, [key, transfer]].slice(-TRANSFER_HISTORY)) });
+      enqueue.emit({ type: 'transfer', transfer });
     }),
     sayGoodbye: enqueueActions(({ context, enqueue }) => {
       for (const peer of Object.values(context.peers))
@@ -508,6 +629,9 @@ export const callMachine = setup({
     tracks: {},
     messages: [],
     codecs: input.codecs,
+    channels: channelSpecs(input.channels),
+    maxFileSize: input.maxFileSize,
+    transfers: {},
     quality: input.quality ?? {},
     iceErrors: [],
     localMedia: {
@@ -597,7 +721,14 @@ export const callMachine = setup({
           guard: 'isOrphan',
           actions: { type: 'removePeer', params: ({ event }) => ({ key: event.key }) },
         },
-        'peer.message': { actions: 'receiveChat' },
+        'peer.message': { actions: 'receive' },
+        'peer.file': { actions: 'trackFile' },
+        'peer.dropped': {
+          actions: {
+            type: 'recordError',
+            params: ({ event }) => ({ code: 'message-dropped', message: event.reason }),
+          },
+        },
         'peer.quality': { actions: 'peerQuality' },
         'peer.ice-error': {
           guard: 'firstIceError',
@@ -606,7 +737,10 @@ export const callMachine = setup({
             { type: 'recordError', params: ({ event }) => iceError(event) },
           ],
         },
-        'call.send': { actions: 'sendChat' },
+        'call.chat': { actions: 'sendChat' },
+        'call.send': { actions: 'sendData' },
+        'call.file.send': { actions: 'sendFile' },
+        'call.file.cancel': { actions: 'cancelFile' },
         'peer.track': {
           actions: enqueueActions(({ event, enqueue }) =>
             enqueue.emit({ type: 'track', peer: event.key, track: event.track, stream: event.stream }),

@@ -1,5 +1,6 @@
 import { fromCallback } from 'xstate';
 import type { Json } from '../signaling/protocol.js';
+import { channelSpecs, type ChannelSpec } from './channel.machine.js';
 import type { CandidatePair, CandidateType } from './ice.machine.js';
 
 /** What peers send each other through the relay. */
@@ -20,6 +21,8 @@ export interface PeerConnectionInput {
   tracks: { audio?: MediaStreamTrack | null; video?: MediaStreamTrack | null };
   /** Video codecs to prefer, best first, e.g. `['vp9', 'vp8']`; the browser's order when absent. */
   codecs?: string[];
+  /** The data channels to open, negotiated (see `channelSpecs`); the built-in ones when absent. */
+  channels?: ChannelSpec[];
 }
 
 /** Commands the connection takes from its peer machine. */
@@ -28,8 +31,7 @@ export type PeerConnectionCommand =
   | { type: 'pc.replace-track'; kind: 'audio' | 'video'; track: MediaStreamTrack | null }
   | { type: 'pc.add-track'; track: MediaStreamTrack; stream?: MediaStream }
   | { type: 'pc.remove-track'; track: MediaStreamTrack }
-  | { type: 'pc.restart-ice' }
-  | { type: 'pc.send'; channel: 'chat'; data: string };
+  | { type: 'pc.restart-ice' };
 
 /** What the connection reports. */
 export type PeerConnectionEvent =
@@ -44,7 +46,8 @@ export type PeerConnectionEvent =
   | { type: 'pc.ice.pair'; pair: CandidatePair }
   | { type: 'pc.track'; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'pc.rollback' }
-  | { type: 'pc.message'; channel: string; data: string }
+  /** A data channel exists; `maxMessageSize` is the SCTP transport's, when known. */
+  | { type: 'pc.channel'; name: string; channel: RTCDataChannel; maxMessageSize?: number }
   | { type: 'pc.error'; message: string }
   /** A STUN or TURN server refused us: `icecandidateerror` with an HTTP-like code (401: bad credentials). */
   | { type: 'pc.ice.error'; code: number; text: string; url: string };
@@ -113,19 +116,22 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (!closed) sendBack({ type: 'pc.error', message: `${what}: ${(error as Error)?.message ?? error}` });
     };
 
-    // The chat channel is negotiated (both sides create it with id 0), so it needs no signaling of its own.
-    // Messages sent before it opens wait here.
-    let chat: RTCDataChannel | undefined;
-    const outbox: string[] = [];
-    const openChat = (): void => {
-      if (chat) return;
-      chat = pc.createDataChannel('chat', { negotiated: true, id: 0 });
-      chat.onopen = () => {
-        for (const data of outbox.splice(0)) chat?.send(data);
-      };
-      chat.onmessage = ({ data }) => {
-        if (typeof data === 'string') sendBack({ type: 'pc.message', channel: 'chat', data });
-      };
+    // Every data channel is negotiated (both sides create it with the same id), so none needs signaling of its
+    // own. Their actors queue what is sent before they open.
+    let channelsOpened = false;
+    const openChannels = (): void => {
+      if (channelsOpened) return;
+      channelsOpened = true;
+      for (const { name, id, ordered, maxRetransmits, maxPacketLifeTime } of input.channels ?? channelSpecs()) {
+        const channel = pc.createDataChannel(name, {
+          negotiated: true,
+          id,
+          ordered,
+          maxRetransmits,
+          maxPacketLifeTime,
+        });
+        sendBack({ type: 'pc.channel', name, channel, maxMessageSize: pc.sctp?.maxMessageSize });
+      }
     };
 
     /** Takes `transceiver`'s sender for `kind`, with the codec order asked for. */
@@ -137,7 +143,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     };
 
     if (input.initiator) {
-      openChat();
+      openChannels();
       for (const kind of ['audio', 'video'] as const)
         adopt(kind, pc.addTransceiver(tracks[kind] ?? kind, { direction: 'sendrecv', streams: [stream] }));
     }
@@ -206,8 +212,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           adoptTransceivers();
           await pc.setLocalDescription();
           if (pc.localDescription) signal({ description: pc.localDescription.toJSON() });
-          // After the answer the SCTP transport exists, so opening the channel needs no new negotiation.
-          openChat();
+          // After the answer the SCTP transport exists, so opening the channels needs no new negotiation.
+          openChannels();
         }
         reportSignaling();
       } else if (candidate !== undefined) {
@@ -245,10 +251,6 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           return;
         case 'pc.restart-ice':
           pc.restartIce();
-          return;
-        case 'pc.send':
-          if (chat?.readyState === 'open') chat.send(command.data);
-          else outbox.push(command.data);
           return;
       }
     });

@@ -1,5 +1,13 @@
 import { assign, enqueueActions, sendTo, setup, type AnyActorRef } from 'xstate';
 import type { Json } from '../signaling/protocol.js';
+import {
+  channelMachine,
+  channelSpecs,
+  type ChannelData,
+  type ChannelNotification,
+  type ChannelSpec,
+} from './channel.machine.js';
+import { fileTransferActor, type FileEvent } from './file.transfer.js';
 import { iceMachine, type IceEvent } from './ice.machine.js';
 import {
   peerConnectionActor,
@@ -50,6 +58,10 @@ export interface PeerInput {
   codecs?: string[];
   /** Adaptive quality of the video sent to this peer. */
   quality?: PeerQualityOptions;
+  /** Data channels (see `channelSpecs`); the built-in ones when absent. */
+  channels?: ChannelSpec[];
+  /** Larger incoming files are refused. Default 2 GiB. */
+  maxFileSize?: number;
 }
 
 export interface PeerContext {
@@ -73,6 +85,8 @@ export interface PeerContext {
   /** The remote participant's media. */
   remoteStream?: MediaStream;
   codecs?: string[];
+  channels: ChannelSpec[];
+  maxFileSize?: number;
   quality: PeerQualityOptions;
   /** Set once the quality actor (`quality` child) runs. */
   adapting: boolean;
@@ -88,7 +102,10 @@ export type PeerCommand =
   | { type: 'peer.add-track'; track: MediaStreamTrack; stream?: MediaStream }
   | { type: 'peer.remove-track'; track: MediaStreamTrack }
   | { type: 'peer.restart' }
-  | { type: 'peer.send'; channel: 'chat'; data: string }
+  /** Sends on the named data channel (queued until it opens). */
+  | { type: 'peer.send'; channel: string; data: ChannelData }
+  | { type: 'peer.file.send'; id: string; file: Blob; name: string }
+  | { type: 'peer.file.cancel'; id: string }
   | { type: 'peer.quality'; mode: QualityMode }
   | { type: 'peer.caps'; caps: VideoCaps; degradationPreference?: RTCDegradationPreference }
   | { type: 'peer.close' };
@@ -98,12 +115,18 @@ export type PeerNotification =
   | { type: 'peer.signal.out'; key: string; data: Json }
   | { type: 'peer.connected'; key: string }
   | { type: 'peer.disconnected'; key: string }
-  | { type: 'peer.message'; key: string; channel: string; data: string }
+  | { type: 'peer.message'; key: string; channel: string; data: ChannelData }
+  /** A message for this peer was lost (its channel's queue was full); `reason` says so. */
+  | { type: 'peer.dropped'; key: string; channel: string; reason: string }
+  /** A file transfer with this peer started, progressed, finished or failed. */
+  | { type: 'peer.file'; key: string; event: FileEvent }
   | { type: 'peer.track'; key: string; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'peer.failed'; key: string; error: string }
   /** A STUN or TURN server refused this peer's connection (401: wrong credentials). */
   | { type: 'peer.ice-error'; key: string; code: number; text: string; url: string }
   | { type: 'peer.quality'; key: string; level: QualityLevel; reason: QualityReason; mode: QualityMode };
+
+const fileNotice = (key: string, event: FileEvent): PeerNotification => ({ type: 'peer.file', key, event });
 
 const toIce = {
   'pc.ice.gathering': 'ice.gathering',
@@ -122,10 +145,16 @@ export const peerMachine = setup({
   types: {
     context: {} as PeerContext,
     input: {} as PeerInput,
-    events: {} as PeerCommand | PeerConnectionEvent | QualityNotification,
+    events: {} as PeerCommand | PeerConnectionEvent | QualityNotification | ChannelNotification | FileEvent,
     emitted: {} as PeerNotification,
   },
-  actors: { connection: peerConnectionActor, ice: iceMachine, quality: qualityMachine },
+  actors: {
+    connection: peerConnectionActor,
+    ice: iceMachine,
+    quality: qualityMachine,
+    channel: channelMachine,
+    files: fileTransferActor,
+  },
   actions: {
     notify: enqueueActions(({ context, enqueue }, notification: PeerNotification) => {
       enqueue.emit(notification);
@@ -139,6 +168,23 @@ export const peerMachine = setup({
         enqueue.sendTo('connection', { type: 'pc.restart-ice' } satisfies PeerConnectionCommand);
     }),
     resetRestarts: assign({ restarts: 0 }),
+    /** One channel actor per data channel but `file`, whose transfers the `files` actor runs. */
+    startChannels: enqueueActions(({ context, enqueue, self }) => {
+      for (const { name } of context.channels)
+        if (name !== 'file') enqueue.spawnChild('channel', { id: `channel:${name}`, input: { name, parent: self } });
+    }),
+    attachChannel: enqueueActions(({ context, enqueue, event }) => {
+      if (event.type !== 'pc.channel') return;
+      if (event.name === 'file')
+        enqueue.sendTo('files', { type: 'files.attach', channel: event.channel, maxMessageSize: event.maxMessageSize });
+      else if (context.channels.some(({ name }) => name === event.name))
+        enqueue.sendTo(`channel:${event.name}`, { type: 'channel.attach', channel: event.channel });
+    }),
+    sendOnChannel: enqueueActions(({ context, enqueue, event }) => {
+      if (event.type !== 'peer.send' || event.channel === 'file') return;
+      if (context.channels.some(({ name }) => name === event.channel))
+        enqueue.sendTo(`channel:${event.channel}`, { type: 'channel.send', data: event.data });
+    }),
     /** Starts adapting the video sent, once its sender exists. */
     startQuality: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type !== 'pc.sender' || event.kind !== 'video' || context.adapting || context.quality.off) return;
@@ -187,6 +233,8 @@ export const peerMachine = setup({
     stream: input.stream,
     tracks: input.tracks ?? {},
     codecs: input.codecs,
+    channels: input.channels ?? channelSpecs(),
+    maxFileSize: input.maxFileSize,
     quality: input.quality ?? {},
     adapting: false,
     parent: input.parent,
@@ -208,10 +256,13 @@ export const peerMachine = setup({
         stream: context.stream,
         tracks: context.tracks,
         codecs: context.codecs,
+        channels: context.channels,
       }),
     },
     { id: 'ice', src: 'ice' },
+    { id: 'files', src: 'files', input: ({ context }) => ({ maxFileSize: context.maxFileSize }) },
   ],
+  entry: 'startChannels',
   initial: 'negotiating',
   on: {
     'peer.signal': {
@@ -232,23 +283,43 @@ export const peerMachine = setup({
     'peer.remove-track': {
       actions: { type: 'command', params: ({ event }) => ({ type: 'pc.remove-track', track: event.track }) },
     },
-    'peer.send': {
-      actions: {
-        type: 'command',
-        params: ({ event }) => ({ type: 'pc.send', channel: event.channel, data: event.data }),
-      },
+    'peer.send': { actions: 'sendOnChannel' },
+    'peer.file.send': {
+      actions: sendTo('files', ({ event }) => ({
+        type: 'files.send' as const,
+        id: event.id,
+        file: event.file,
+        name: event.name,
+      })),
     },
-    'pc.message': {
+    'peer.file.cancel': { actions: sendTo('files', ({ event }) => ({ type: 'files.cancel' as const, id: event.id })) },
+    'pc.channel': { actions: 'attachChannel' },
+    'channel.data': {
       actions: {
         type: 'notify',
         params: ({ context, event }) => ({
           type: 'peer.message',
           key: context.key,
-          channel: event.channel,
+          channel: event.name,
           data: event.data,
         }),
       },
     },
+    'channel.dropped': {
+      actions: {
+        type: 'notify',
+        params: ({ context, event }) => ({
+          type: 'peer.dropped',
+          key: context.key,
+          channel: event.name,
+          reason: event.reason,
+        }),
+      },
+    },
+    'files.started': { actions: { type: 'notify', params: ({ context, event }) => fileNotice(context.key, event) } },
+    'files.progress': { actions: { type: 'notify', params: ({ context, event }) => fileNotice(context.key, event) } },
+    'files.done': { actions: { type: 'notify', params: ({ context, event }) => fileNotice(context.key, event) } },
+    'files.failed': { actions: { type: 'notify', params: ({ context, event }) => fileNotice(context.key, event) } },
     'peer.close': { target: '.closed' },
     'pc.created': { actions: assign({ pc: ({ event }) => event.pc }) },
     'pc.sender': { actions: 'startQuality' },

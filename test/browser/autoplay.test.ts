@@ -21,14 +21,14 @@ describe('<rtc-video> when the browser blocks autoplay with sound', () => {
     const video = await remotePlays(alice);
     const tile = tiles(alice)[1]!;
     const button = inside<HTMLButtonElement>(tile, '[part="unmute"]');
-    await waitUntil(() => !button.hidden, 'the unmute button shows', { timeout: 5000 });
+    await waitUntil(() => !button.hidden, 'the unmute button shows', { timeout: 10_000 });
     expect(video.muted, 'the video plays muted rather than not at all').to.equal(true);
     expect(video.paused).to.equal(false);
     expect(button.textContent?.trim()).to.equal('Click to turn sound on');
     await expect(tile).to.be.accessible();
 
     await click(button);
-    await waitUntil(() => button.hidden, 'the button goes once sound plays', { timeout: 5000 });
+    await waitUntil(() => button.hidden, 'the button goes once sound plays', { timeout: 10_000 });
     expect(video.muted).to.equal(false);
     expect(video.paused).to.equal(false);
   });

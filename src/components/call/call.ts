@@ -3,7 +3,10 @@ import { html, LitElement, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { Call, callStateOf, type CallState } from '../../call.js';
+import type { FileTransfer } from '../../file-transfer.js';
+import { RtcDataEvent } from '../../events/rtc-data.js';
 import { RtcErrorEvent } from '../../events/rtc-error.js';
+import { RtcFileEvent } from '../../events/rtc-file.js';
 import { RtcMessageEvent } from '../../events/rtc-message.js';
 import { RtcPeerConnectedEvent } from '../../events/rtc-peer-connected.js';
 import { RtcPeerJoinedEvent } from '../../events/rtc-peer-joined.js';
@@ -82,6 +85,8 @@ class AttributeError extends Error {}
  * @fires {RtcPeerLeftEvent} rtc-peer-left - A participant left.
  * @fires {RtcPeerConnectedEvent} rtc-peer-connected - Media with a participant flows.
  * @fires {RtcMessageEvent} rtc-message - A chat message arrived, or was sent from here (`peer` is `local`).
+ * @fires {RtcDataEvent} rtc-data - App data arrived on a data channel (`send(data, { channel })` on the other side).
+ * @fires {RtcFileEvent} rtc-file - A file arrived whole, its SHA-256 checked.
  * @fires {RtcQualityEvent} rtc-quality - The quality of the video sent to a participant changed.
  * @fires {RtcErrorEvent} rtc-error - Something went wrong: a bad attribute, a denied camera, a full room.
  */
@@ -307,6 +312,13 @@ export class RtcCall extends LitElement {
       }),
       call.on('peer-connected', ({ peer }) => this.dispatchEvent(new RtcPeerConnectedEvent(remote(peer)))),
       call.on('error', ({ code, message }) => this.#fail(code, message)),
+      call.on('data', ({ peer, channel, data }) => this.dispatchEvent(new RtcDataEvent(remote(peer), channel, data))),
+      call.on('transfer', ({ transfer }) => {
+        if (transfer.direction === 'receive' && transfer.state === 'done' && transfer.blob)
+          this.dispatchEvent(
+            new RtcFileEvent(remote(transfer.peer), new File([transfer.blob], transfer.name, { type: transfer.mime })),
+          );
+      }),
       call.on('quality', ({ peer, level, reason, mode }) =>
         this.dispatchEvent(new RtcQualityEvent(remote(peer), level, reason, mode)),
       ),
@@ -367,13 +379,33 @@ export class RtcCall extends LitElement {
   }
 
   /**
-   * Sends a chat message to everyone in the call. It fires `rtc-message` here too, with `peer` `local`.
+   * Sends a chat message to everyone (it fires `rtc-message` here too, with `peer` `local`), or app data on
+   * another channel (`rtc-data` on the other side). Never throws: a bad channel or participant, or data JSON
+   * cannot carry, fires `rtc-error`. Before joining, nothing is sent.
    *
    * @example
    * call.send('Back in 5 minutes');
+   * call.send({ cursor: [12, 40] }, { channel: 'data' });
    */
-  send(text: string): void {
-    this.provided?.send(String(text));
+  send(data: unknown, options?: { to?: string; channel?: string }): void {
+    try {
+      this.provided?.send(options?.channel && options.channel !== 'chat' ? data : String(data), options);
+    } catch (error) {
+      this.#fail('invalid-message', (error as Error).message);
+    }
+  }
+
+  /**
+   * Sends a file to everyone, or to one participant (`to`). Returns the transfer (progress events, `done`),
+   * or `undefined` before joining or on a bad participant (which fires `rtc-error`).
+   */
+  sendFile(file: Blob, options?: { to?: string; name?: string }): FileTransfer | undefined {
+    try {
+      return this.provided?.sendFile(file, options);
+    } catch (error) {
+      this.#fail('invalid-message', (error as Error).message);
+      return undefined;
+    }
   }
 
   protected override render() {

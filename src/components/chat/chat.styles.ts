@@ -102,4 +102,66 @@ export default css`
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
   }
+  .base.dragging,
+  :host(:state(dragging)) .base {
+    outline: 2px dashed var(--_accent);
+    outline-offset: -4px;
+  }
+  .file-row {
+    display: flex;
+    align-items: baseline;
+    gap: 0.5rem;
+    justify-content: space-between;
+  }
+  .file .file-row:first-of-type {
+    margin-top: 0.15rem;
+    padding: 0.45rem 0.7rem;
+    border-radius: 0.8rem;
+    background: color-mix(in srgb, var(--_fg) 8%, var(--_surface));
+  }
+  .file .name {
+    overflow-wrap: anywhere;
+    font-weight: 600;
+    color: var(--_fg);
+  }
+  .file a.name {
+    color: var(--_accent);
+  }
+  .file .size,
+  .file .status {
+    font-size: 0.75rem;
+    color: var(--_muted);
+  }
+  .file.failed .status {
+    color: var(--_danger);
+  }
+  progress {
+    width: 100%;
+    height: 0.4rem;
+    margin-top: 0.3rem;
+    accent-color: var(--_accent);
+  }
+  button.attach,
+  button.cancel {
+    background: transparent;
+    color: var(--_fg);
+    border: 1px solid var(--_border);
+  }
+  button.attach {
+    display: grid;
+    place-items: center;
+    padding: 0.45rem;
+  }
+  button.attach svg {
+    width: 1.2rem;
+    height: 1.2rem;
+    fill: none;
+    stroke: currentColor;
+    stroke-width: 2;
+    stroke-linecap: round;
+  }
+  button.cancel {
+    padding: 0.15rem 0.5rem;
+    font-size: 0.75rem;
+  }
 `;

@@ -210,7 +210,7 @@ export class RtcVideo extends LitElement {
       .play()
       .then(() => (this.autoplayBlocked = false))
       .catch(() => {});
-    void this.#audio?.context.resume();
+    this.#audio?.context.resume().catch(() => {}); // closed meanwhile: nothing to resume
   }
 
   /** Watches the audio level to set `:state(speaking)`. */

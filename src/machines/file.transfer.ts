@@ -1,0 +1,399 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { fromCallback } from 'xstate';
+
+/** Largest chunk sent: 256 KiB, or less where the connection's SCTP transport allows less. */
+export const MAX_CHUNK = 256 * 1024;
+/** The most the sender lets wait in the channel's buffer: about 1 MiB (the webrtc/samples pattern). */
+export const HIGH_WATER_MARK = 1024 * 1024;
+/** Largest file taken by default: 2 GiB. */
+export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 ** 3;
+/** The receiver acknowledges every this many bytes: the sender's `delivered` progress. */
+const ACK_EVERY = 1024 * 1024;
+
+/** Why a transfer ended without its file. */
+export type TransferFailure = 'cancelled' | 'refused' | 'too-large' | 'integrity' | 'closed' | 'error';
+
+/** What one side of a transfer looks like. */
+export interface TransferInfo {
+  id: string;
+  direction: 'send' | 'receive';
+  name: string;
+  /** The file's MIME type, e.g. `image/png`; may be empty. */
+  mime: string;
+  size: number;
+}
+
+/** Commands the file actor takes from its peer. */
+export type FileCommand =
+  | { type: 'files.attach'; channel: RTCDataChannel; maxMessageSize?: number }
+  | { type: 'files.send'; id: string; file: Blob; name: string }
+  | { type: 'files.cancel'; id: string };
+
+/** What the file actor reports. */
+export type FileEvent =
+  | ({ type: 'files.started' } & TransferInfo)
+  /** `bytes` sent (or received); `delivered`: bytes the receiver acknowledged (sends only). */
+  | { type: 'files.progress'; id: string; bytes: number; delivered?: number; buffered?: number }
+  | { type: 'files.done'; id: string; blob?: Blob; sha256: string; maxBuffered?: number }
+  | { type: 'files.failed'; id: string; reason: TransferFailure; message: string; by: 'local' | 'remote' };
+
+/** Input of {@link fileTransferActor}. */
+export interface FileTransferInput {
+  /** Larger incoming files are refused. */
+  maxFileSize?: number;
+  /** The channel's buffer the sender waits below (default {@link HIGH_WATER_MARK}). */
+  highWaterMark?: number;
+}
+
+/** Control messages on the `file` channel, as JSON text; chunks go as binary, `[transfer number: u32][bytes]`. */
+type Control =
+  | { t: 'offer'; id: string; n: number; name: string; type: string; size: number }
+  | { t: 'accept'; id: string }
+  | { t: 'refuse'; id: string; reason: TransferFailure; message: string }
+  | { t: 'end'; id: string; sha256: string }
+  | { t: 'ack'; id: string; bytes: number }
+  | { t: 'done'; id: string; ok: boolean; message?: string }
+  | { t: 'cancel'; id: string };
+
+function parseControl(text: string): Control | undefined {
+  try {
+    const value = JSON.parse(text) as Control;
+    return value && typeof value === 'object' && typeof value.t === 'string' && typeof value.id === 'string'
+      ? value
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Human words for a failure, as the user should read them. */
+export function failureMessage(reason: TransferFailure, name: string, detail = ''): string {
+  switch (reason) {
+    case 'cancelled':
+      return `The transfer of ${name} was cancelled.`;
+    case 'refused':
+      return `${name} was refused${detail ? `: ${detail}` : '.'}`;
+    case 'too-large':
+      return `${name} is too large${detail ? `: ${detail}` : '.'}`;
+    case 'integrity':
+      return `${name} arrived damaged (its SHA-256 does not match) and was discarded.`;
+    case 'closed':
+      return `The connection closed before ${name} was complete.`;
+    default:
+      return `The transfer of ${name} failed${detail ? `: ${detail}` : '.'}`;
+  }
+}
+
+interface Outgoing {
+  info: TransferInfo;
+  n: number;
+  file: Blob;
+  cancelled: boolean;
+  accepted?: (ok: boolean) => void;
+  finished?: (ok: boolean, message?: string) => void;
+}
+
+interface Incoming {
+  info: TransferInfo;
+  parts: Uint8Array[];
+  bytes: number;
+  acked: number;
+  hash: ReturnType<typeof sha256.create>;
+}
+
+/**
+ * File transfer over one peer connection's `file` channel (reliable, ordered), both ways. A file is read by
+ * `Blob.slice`, one chunk ahead, never whole; each chunk waits while the channel's buffer is above the
+ * high-water mark (`bufferedamountlow`), so memory stays bounded whatever the size. SHA-256 is computed as the
+ * chunks go, on both sides, and checked on arrival. Either side may cancel; files over `maxFileSize` are
+ * refused before a byte is sent. Transfers are sent one at a time, in order. The SCTP association under the
+ * channel survives ICE restarts and signaling reconnects, so a transfer carries on through them where it was.
+ */
+export const fileTransferActor = fromCallback<FileCommand, FileTransferInput, FileEvent>(
+  ({ input, sendBack, receive }) => {
+    const maxFileSize = input.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    const highWaterMark = input.highWaterMark ?? HIGH_WATER_MARK;
+    let channel: RTCDataChannel | undefined;
+    let chunkSize = MAX_CHUNK;
+    let stopped = false;
+    let counter = 0;
+    const queue: Outgoing[] = [];
+    const outgoing = new Map<string, Outgoing>();
+    const incoming = new Map<number, Incoming>();
+    const incomingById = new Map<string, number>();
+    let opened: () => void = () => {};
+    let isOpen = new Promise<void>((resolve) => (opened = resolve));
+    let drained: (() => void) | undefined;
+    let sending = false;
+
+    const control = (message: Control): void => {
+      if (channel?.readyState === 'open') channel.send(JSON.stringify(message));
+    };
+    const fail = (id: string, reason: TransferFailure, message: string, by: 'local' | 'remote'): void =>
+      sendBack({ type: 'files.failed', id, reason, message, by });
+
+    /** Resolves once the channel's buffer has room for one more chunk under the high-water mark. */
+    const room = async (): Promise<void> => {
+      while (channel && channel.bufferedAmount + chunkSize > highWaterMark && !stopped)
+        await new Promise<void>((resolve) => (drained = resolve));
+    };
+
+    const send = async (transfer: Outgoing): Promise<void> => {
+      const { info, file, n } = transfer;
+      await isOpen;
+      control({ t: 'offer', id: info.id, n, name: info.name, type: info.mime, size: info.size });
+      const accepted = await new Promise<boolean>((resolve) => (transfer.accepted = resolve));
+      if (!accepted || transfer.cancelled || stopped) return;
+      const hash = sha256.create();
+      let maxBuffered = 0;
+      let offset = 0;
+      let next = info.size > 0 ? file.slice(0, Math.min(chunkSize, info.size)).arrayBuffer() : undefined;
+      while (next) {
+        const bytes = new Uint8Array(await next);
+        const end = offset + bytes.byteLength;
+        // Read the next chunk while this one goes out.
+        next = end < info.size ? file.slice(end, Math.min(end + chunkSize, info.size)).arrayBuffer() : undefined;
+        hash.update(bytes);
+        await room();
+        if (transfer.cancelled || stopped || !channel || channel.readyState !== 'open') {
+          if (!transfer.cancelled && !stopped) fail(info.id, 'closed', failureMessage('closed', info.name), 'local');
+          return;
+        }
+        const frame = new Uint8Array(4 + bytes.byteLength);
+        new DataView(frame.buffer).setUint32(0, n);
+        frame.set(bytes, 4);
+        channel.send(frame.buffer);
+        maxBuffered = Math.max(maxBuffered, channel.bufferedAmount);
+        offset = end;
+        sendBack({ type: 'files.progress', id: info.id, bytes: offset, buffered: channel.bufferedAmount });
+      }
+      const digest = bytesToHex(hash.digest());
+      control({ t: 'end', id: info.id, sha256: digest });
+      const result = await new Promise<{ ok: boolean; message?: string }>(
+        (resolve) => (transfer.finished = (ok, message) => resolve({ ok, message })),
+      );
+      if (transfer.cancelled || stopped) return;
+      if (result.ok) sendBack({ type: 'files.done', id: info.id, sha256: digest, maxBuffered });
+      else fail(info.id, 'integrity', failureMessage('integrity', info.name), 'remote');
+    };
+
+    const pump = async (): Promise<void> => {
+      if (sending) return;
+      sending = true;
+      while (queue.length && !stopped) {
+        const transfer = queue.shift()!;
+        try {
+          await send(transfer);
+        } catch (error) {
+          fail(
+            transfer.info.id,
+            'error',
+            failureMessage('error', transfer.info.name, (error as Error).message),
+            'local',
+          );
+        }
+        outgoing.delete(transfer.info.id);
+      }
+      sending = false;
+    };
+
+    const onControl = (message: Control): void => {
+      const out = outgoing.get(message.id);
+      switch (message.t) {
+        case 'offer': {
+          const size = Number(message.size);
+          const info: TransferInfo = {
+            id: message.id,
+            direction: 'receive',
+            name: String(message.name).slice(0, 255) || 'file',
+            mime: String(message.type ?? '').slice(0, 255),
+            size: Number.isSafeInteger(size) && size >= 0 ? size : -1,
+          };
+          if (info.size < 0 || !Number.isInteger(message.n)) return;
+          sendBack({ type: 'files.started', ...info });
+          if (info.size > maxFileSize) {
+            const detail = `it is ${info.size} bytes and the limit here is ${maxFileSize}`;
+            control({ t: 'refuse', id: info.id, reason: 'too-large', message: detail });
+            fail(info.id, 'too-large', failureMessage('too-large', info.name, detail), 'local');
+            return;
+          }
+          incoming.set(message.n, { info, parts: [], bytes: 0, acked: 0, hash: sha256.create() });
+          incomingById.set(info.id, message.n);
+          control({ t: 'accept', id: info.id });
+          return;
+        }
+        case 'accept':
+          out?.accepted?.(true);
+          return;
+        case 'refuse':
+          if (!out) return;
+          fail(
+            out.info.id,
+            message.reason === 'too-large' ? 'too-large' : 'refused',
+            failureMessage(
+              message.reason === 'too-large' ? 'too-large' : 'refused',
+              out.info.name,
+              String(message.message ?? ''),
+            ),
+            'remote',
+          );
+          out.cancelled = true;
+          out.accepted?.(false);
+          return;
+        case 'ack':
+          if (out)
+            sendBack({
+              type: 'files.progress',
+              id: out.info.id,
+              bytes: Number(message.bytes),
+              delivered: Number(message.bytes),
+            });
+          return;
+        case 'done':
+          out?.finished?.(message.ok === true, message.message);
+          return;
+        case 'end': {
+          const n = incomingById.get(message.id);
+          const transfer = n === undefined ? undefined : incoming.get(n);
+          if (!transfer || n === undefined) return;
+          incoming.delete(n);
+          incomingById.delete(message.id);
+          const digest = bytesToHex(transfer.hash.digest());
+          const ok = digest === message.sha256 && transfer.bytes === transfer.info.size;
+          control({ t: 'done', id: message.id, ok });
+          if (!ok) {
+            fail(message.id, 'integrity', failureMessage('integrity', transfer.info.name), 'local');
+            return;
+          }
+          const blob = new Blob(transfer.parts as BlobPart[], { type: transfer.info.mime });
+          sendBack({ type: 'files.done', id: message.id, blob, sha256: digest });
+          return;
+        }
+        case 'cancel': {
+          if (out) {
+            out.cancelled = true;
+            out.accepted?.(false);
+            out.finished?.(false);
+            fail(out.info.id, 'cancelled', failureMessage('cancelled', out.info.name), 'remote');
+            return;
+          }
+          const n = incomingById.get(message.id);
+          const transfer = n === undefined ? undefined : incoming.get(n);
+          if (!transfer || n === undefined) return;
+          incoming.delete(n);
+          incomingById.delete(message.id);
+          fail(message.id, 'cancelled', failureMessage('cancelled', transfer.info.name), 'remote');
+          return;
+        }
+      }
+    };
+
+    const onChunk = (data: ArrayBuffer): void => {
+      if (data.byteLength < 4) return;
+      const n = new DataView(data).getUint32(0);
+      const transfer = incoming.get(n);
+      if (!transfer) return; // cancelled, or not ours
+      const bytes = new Uint8Array(data, 4);
+      if (transfer.bytes + bytes.byteLength > transfer.info.size) {
+        incoming.delete(n);
+        incomingById.delete(transfer.info.id);
+        control({ t: 'cancel', id: transfer.info.id });
+        fail(transfer.info.id, 'integrity', failureMessage('integrity', transfer.info.name), 'local');
+        return;
+      }
+      transfer.parts.push(bytes);
+      transfer.hash.update(bytes);
+      transfer.bytes += bytes.byteLength;
+      sendBack({ type: 'files.progress', id: transfer.info.id, bytes: transfer.bytes });
+      if (transfer.bytes - transfer.acked >= ACK_EVERY || transfer.bytes === transfer.info.size) {
+        transfer.acked = transfer.bytes;
+        control({ t: 'ack', id: transfer.info.id, bytes: transfer.bytes });
+      }
+    };
+
+    const attach = (next: RTCDataChannel, maxMessageSize?: number): void => {
+      channel = next;
+      channel.binaryType = 'arraybuffer';
+      // Chunks plus their 4-byte header must fit the transport's largest message.
+      if (maxMessageSize && Number.isFinite(maxMessageSize)) chunkSize = Math.min(MAX_CHUNK, maxMessageSize - 4);
+      channel.bufferedAmountLowThreshold = Math.max(0, highWaterMark - 2 * chunkSize);
+      channel.addEventListener('bufferedamountlow', () => {
+        const resolve = drained;
+        drained = undefined;
+        resolve?.();
+      });
+      channel.addEventListener('open', () => opened());
+      channel.addEventListener('close', () => {
+        if (stopped) return;
+        for (const { info } of incoming.values())
+          fail(info.id, 'closed', failureMessage('closed', info.name), 'remote');
+        incoming.clear();
+        incomingById.clear();
+        isOpen = new Promise<void>((resolve) => (opened = resolve));
+        drained?.();
+      });
+      channel.addEventListener('message', ({ data }: MessageEvent) => {
+        if (typeof data === 'string') {
+          const message = parseControl(data);
+          if (message) onControl(message);
+        } else if (data instanceof ArrayBuffer) onChunk(data);
+      });
+      if (channel.readyState === 'open') opened();
+    };
+
+    receive((command) => {
+      switch (command.type) {
+        case 'files.attach':
+          attach(command.channel, command.maxMessageSize);
+          return;
+        case 'files.send': {
+          const info: TransferInfo = {
+            id: command.id,
+            direction: 'send',
+            name: command.name,
+            mime: command.file.type,
+            size: command.file.size,
+          };
+          const transfer: Outgoing = { info, n: counter++, file: command.file, cancelled: false };
+          outgoing.set(info.id, transfer);
+          queue.push(transfer);
+          sendBack({ type: 'files.started', ...info });
+          void pump();
+          return;
+        }
+        case 'files.cancel': {
+          const out = outgoing.get(command.id);
+          if (out) {
+            out.cancelled = true;
+            control({ t: 'cancel', id: command.id });
+            out.accepted?.(false);
+            out.finished?.(false);
+            drained?.();
+            const waiting = queue.indexOf(out);
+            if (waiting >= 0) queue.splice(waiting, 1);
+            fail(command.id, 'cancelled', failureMessage('cancelled', out.info.name), 'local');
+            return;
+          }
+          const n = incomingById.get(command.id);
+          const transfer = n === undefined ? undefined : incoming.get(n);
+          if (!transfer || n === undefined) return;
+          incoming.delete(n);
+          incomingById.delete(command.id);
+          control({ t: 'cancel', id: command.id });
+          fail(command.id, 'cancelled', failureMessage('cancelled', transfer.info.name), 'local');
+          return;
+        }
+      }
+    });
+
+    return () => {
+      stopped = true;
+      drained?.();
+      for (const out of outgoing.values()) {
+        out.accepted?.(false);
+        out.finished?.(false);
+      }
+    };
+  },
+);
