@@ -199,11 +199,13 @@ export const channelMachine = setup({
         reason: `${context.maxQueue} messages are already waiting for the "${context.name}" channel to open.`,
       });
     }),
-    transmit: enqueueActions(({ enqueue, event }) => {
-      if (event.type === 'channel.send')
+    transmit: enqueueActions(({ context, enqueue, event }) => {
+      if (event.type === 'channel.send' && context.channel)
         enqueue.sendTo('port', { type: 'port.send', data: event.data } satisfies PortCommand);
     }),
     flush: enqueueActions(({ context, enqueue }) => {
+      // The port exists whenever the channel does; the guard only keeps a stray event harmless.
+      if (!context.channel) return;
       for (const data of context.queue) enqueue.sendTo('port', { type: 'port.send', data } satisfies PortCommand);
       enqueue.assign({ queue: [] });
     }),

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { createActor, createMachine, sendTo, type AnyActorRef } from 'xstate';
+import { fileTransferActor, type FileEvent } from '../../src/machines/file.transfer.js';
+
+/**
+ * Two stand-in RTCDataChannels joined back to back, delivering asynchronously like the real thing. `tamper`
+ * may rewrite what goes from a to b (to corrupt a file on the way).
+ */
+function channelPair(tamper: (data: unknown) => unknown = (data) => data) {
+  class Fake extends EventTarget {
+    readyState: RTCDataChannelState = 'open';
+    binaryType = 'arraybuffer';
+    bufferedAmount = 0;
+    bufferedAmountLowThreshold = 0;
+    other!: Fake;
+    constructor(private readonly outbound: (data: unknown) => unknown) {
+      super();
+    }
+    send(data: string | ArrayBuffer): void {
+      const size = typeof data === 'string' ? data.length : data.byteLength;
+      this.bufferedAmount += size;
+      setTimeout(() => {
+        this.bufferedAmount -= size;
+        if (this.bufferedAmount <= this.bufferedAmountLowThreshold) this.dispatchEvent(new Event('bufferedamountlow'));
+        const copy = typeof data === 'string' ? data : data.slice(0);
+        this.other.dispatchEvent(new MessageEvent('message', { data: this.outbound(copy) }));
+      });
+    }
+    close(): void {}
+  }
+  const a = new Fake(tamper);
+  const b = new Fake((data) => data);
+  a.other = b;
+  b.other = a;
+  return { a: a as unknown as RTCDataChannel, b: b as unknown as RTCDataChannel };
+}
+
+/** A file actor on `channel`, in a parent that records what it reports. */
+function side(channel: RTCDataChannel, maxFileSize?: number) {
+  const events: FileEvent[] = [];
+  const parent = createActor(
+    createMachine({
+      invoke: { id: 'files', src: fileTransferActor, input: { maxFileSize } },
+      on: {
+        '*': { actions: ({ event }) => events.push(event as FileEvent) },
+        'files.send': { actions: sendTo('files', ({ event }) => event) },
+        'files.cancel': { actions: sendTo('files', ({ event }) => event) },
+      },
+    }),
+  ).start();
+  const files = parent.getSnapshot().children.files as AnyActorRef;
+  files.send({ type: 'files.attach', channel, maxMessageSize: 65_536 });
+  const until = (test: (event: FileEvent) => boolean): Promise<FileEvent> =>
+    new Promise((resolve) => {
+      const found = events.find(test);
+      if (found) return resolve(found);
+      const timer = setInterval(() => {
+        const hit = events.find(test);
+        if (hit) {
+          clearInterval(timer);
+          resolve(hit);
+        }
+      }, 1);
+    });
+  return {
+    parent,
+    events,
+    until,
+    send: (file: Blob, id = 't1') => parent.send({ type: 'files.send', id, file, name: 'f.bin' }),
+  };
+}
+
+const random = (size: number): Uint8Array => {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7919 + 13) & 0xff;
+  return bytes;
+};
+
+describe('fileTransferActor', () => {
+  it('sends a file in chunks no larger than the transport allows, and the receiver checks its SHA-256', async () => {
+    const { a, b } = channelPair();
+    const alice = side(a);
+    const bob = side(b);
+    const bytes = random(300_000);
+    alice.send(new Blob([bytes as BlobPart]));
+    const done = (await bob.until((e) => e.type === 'files.done')) as Extract<FileEvent, { type: 'files.done' }>;
+    assert.equal(done.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.deepEqual(new Uint8Array(await done.blob!.arrayBuffer()), bytes);
+    await alice.until((e) => e.type === 'files.done');
+    const sizes = bob.events.filter((e) => e.type === 'files.progress').map((e) => (e as { bytes: number }).bytes);
+    assert.ok(
+      sizes.every((bytes, i) => bytes - (sizes[i - 1] ?? 0) <= 65_536 - 4),
+      'chunks fit maxMessageSize',
+    );
+  });
+
+  it('discards a file that arrives damaged, and says so on both sides', async () => {
+    let flipped = false;
+    const { a, b } = channelPair((data) => {
+      if (!flipped && data instanceof ArrayBuffer && data.byteLength > 1000) {
+        flipped = true;
+        new Uint8Array(data)[500] ^= 0xff;
+      }
+      return data;
+    });
+    const alice = side(a);
+    const bob = side(b);
+    alice.send(new Blob([random(100_000) as BlobPart]));
+    const failed = await bob.until((e) => e.type === 'files.failed');
+    assert.deepEqual(
+      { reason: (failed as { reason: string }).reason, by: (failed as { by: string }).by },
+      { reason: 'integrity', by: 'local' },
+    );
+    assert.match((failed as { message: string }).message, /arrived damaged \(its SHA-256 does not match\)/);
+    const sender = await alice.until((e) => e.type === 'files.failed');
+    assert.equal((sender as { reason: string }).reason, 'integrity');
+    assert.equal(
+      bob.events.some((e) => e.type === 'files.done'),
+      false,
+    );
+  });
+
+  it('refuses a file over the size limit before any chunk is sent', async () => {
+    const { a, b } = channelPair();
+    const alice = side(a);
+    const bob = side(b, 10);
+    alice.send(new Blob([random(100) as BlobPart]));
+    const failed = await alice.until((e) => e.type === 'files.failed');
+    assert.equal((failed as { reason: string }).reason, 'too-large');
+    assert.equal(
+      alice.events.some((e) => e.type === 'files.progress'),
+      false,
+    );
+    assert.equal(((await bob.until((e) => e.type === 'files.failed')) as { by: string }).by, 'local');
+  });
+
+  it('sends a 0-byte file', async () => {
+    const { a, b } = channelPair();
+    const alice = side(a);
+    const bob = side(b);
+    alice.send(new Blob([]));
+    const done = (await bob.until((e) => e.type === 'files.done')) as Extract<FileEvent, { type: 'files.done' }>;
+    assert.equal(done.blob!.size, 0);
+    assert.equal(done.sha256, createHash('sha256').digest('hex'));
+  });
+});
