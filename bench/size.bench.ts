@@ -1,7 +1,9 @@
 // npm run bench:size — min+gzip size of what a page downloads: the whole kit (dist/rtc-kit.js: Lit, XState,
 // every element) and the engine alone (createCall and the machines, no elements), with a breakdown by package.
+// <rtc-inspector>'s body is not in the kit (it loads on demand from dist/rtc-inspector.js): measured apart.
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { INSPECTOR_ENTRY, inspectorChunk } from '../scripts/inspector-chunk.mjs';
 
 const TARGET_KIB = 32;
 const REFERENCES: [string, number][] = [
@@ -14,6 +16,7 @@ const REFERENCES: [string, number][] = [
 async function bundle(contents: string): Promise<{ bytes: number; gzip: number; metafile: Metafile }> {
   const result = await build({
     stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
+    plugins: [inspectorChunk()],
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -42,15 +45,21 @@ const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
 const kit = await bundle(`export * from './src/index.ts';`);
 const engine = await bundle(`export { createCall } from './src/call.ts';`);
+const inspector = await bundle(`export * from './${Object.values(INSPECTOR_ENTRY)[0]}';`);
 const json = process.argv.includes('--json');
 if (json) {
   console.log(
-    JSON.stringify({ kit: { min: kit.bytes, gzip: kit.gzip }, engine: { min: engine.bytes, gzip: engine.gzip } }),
+    JSON.stringify({
+      kit: { min: kit.bytes, gzip: kit.gzip },
+      engine: { min: engine.bytes, gzip: engine.gzip },
+      inspector: { min: inspector.bytes, gzip: inspector.gzip },
+    }),
   );
 } else {
   console.log('bundle                       min+gzip    minified');
   console.log(`rtc-kit.js (everything)      ${kib(kit.gzip).padEnd(11)} ${kib(kit.bytes)}`);
   console.log(`engine alone (createCall)    ${kib(engine.gzip).padEnd(11)} ${kib(engine.bytes)}`);
+  console.log(`rtc-inspector.js (on demand) ${kib(inspector.gzip).padEnd(11)} ${kib(inspector.bytes)}`);
   console.log(
     `\ntarget: whole kit ≤ ${TARGET_KIB} KiB gzip → ${kit.gzip <= TARGET_KIB * 1024 ? 'met' : 'NOT met'} (${(kit.gzip / 1024 / TARGET_KIB).toFixed(2)}× the target)`,
   );

@@ -6,6 +6,7 @@ import { nothing, render } from 'lit';
 import * as callStories from '../../stories/call.stories.js';
 import * as chatStories from '../../stories/chat.stories.js';
 import * as controlsStories from '../../stories/controls.stories.js';
+import * as inspectorStories from '../../stories/inspector.stories.js';
 import * as statsStories from '../../stories/stats.stories.js';
 import * as themingStories from '../../stories/theming.stories.js';
 import * as videoStories from '../../stories/video.stories.js';
@@ -19,6 +20,7 @@ const STORY_FILES = {
   'controls.stories.ts': controlsStories,
   'chat.stories.ts': chatStories,
   'stats.stories.ts': statsStories,
+  'inspector.stories.ts': inspectorStories,
   'theming.stories.ts': themingStories,
 };
 

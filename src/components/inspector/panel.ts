@@ -1,0 +1,385 @@
+/**
+ * The body of `<rtc-inspector>`, loaded on demand (a dynamic import) so that none of it weighs on the kit bundle:
+ * statecharts, timeline, stats lane and replay slider. It imports nothing at run time that the kit has too (Lit's
+ * template tags come from the element), so the bundler emits it as one chunk on its own and dist/rtc-kit.js stays
+ * a single file.
+ *
+ * @module
+ */
+import type { html as litHtml, nothing as litNothing, svg as litSvg, TemplateResult } from 'lit';
+import type { Trace, TraceEvent, TraceStat } from '../../recorder/trace.js';
+import { activeStates, layoutMachine, type StateBox } from './layout.js';
+import panelStyles from './panel.styles.js';
+import { actorsAt, describeEvent, formatValue, shortName, shortPath, type ActorAt } from './replay.js';
+
+export { panelStyles };
+export { actorsAt, formatValue } from './replay.js';
+
+/** Lit's template tags, handed over by the element. */
+export interface LitTags {
+  html: typeof litHtml;
+  svg: typeof litSvg;
+  nothing: typeof litNothing;
+}
+
+/** What the element hands the panel to draw. */
+export interface PanelModel {
+  trace: Trace;
+  /** Following a running call (`true`), or replaying a file. */
+  live: boolean;
+  /** What is shown: the file name of a replayed trace. */
+  source: string;
+  /** The instant shown, ms since the epoch. */
+  cursor: number;
+  /** The cursor sticks to the newest instant. */
+  following: boolean;
+  /** Session id of the one actor the timeline shows, or `''` for all. */
+  actorFilter: string;
+  /** Text the event types must contain. */
+  textFilter: string;
+  /** A message to show (a file that is not a trace…). */
+  problem: string;
+  on: {
+    cursor(time: number): void;
+    follow(): void;
+    actor(id: string): void;
+    text(text: string): void;
+    exportTrace(): void;
+    open(file: File): void;
+    dismiss(): void;
+  };
+}
+
+/** Most timeline rows drawn: the newest ones up to the cursor. */
+const MAX_ROWS = 300;
+const LANE = { width: 1000, height: 96, top: 8, chart: 54, ticks: 64 };
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 3 : 1)} s`;
+
+/** A colour per kind of actor, the same in the charts' headers, the timeline and the ticks of the lane. */
+function hue(path: string): string {
+  const name = path.split('/').at(-1) ?? '';
+  const machine = name.split(':')[0];
+  return (
+    {
+      call: 'call',
+      signaling: 'signaling',
+      socket: 'signaling',
+      media: 'media',
+      peer: 'peer',
+      ice: 'ice',
+      quality: 'quality',
+    }[machine ?? ''] ?? 'other'
+  );
+}
+
+function chart(tags: LitTags, entry: ActorAt, trace: Trace, cursor: number): unknown {
+  const { svg, html, nothing } = tags;
+  const graph = entry.actor.machine ? trace.machines[entry.actor.machine] : undefined;
+  if (!graph) return nothing;
+  const layout = layoutMachine(graph);
+  const active = activeStates(graph, entry.value);
+  const last = entry.last;
+  const taken = new Set(last?.transitions ?? []);
+  // Recent: flash it. A different animation name per event restarts the animation on every new transition.
+  const recent = last && cursor - last.time < 1500;
+  const flash = recent ? `flash-${last.seq % 2}` : '';
+  const box = (b: StateBox): unknown => {
+    const isActive = active.has(b.node.id);
+    const isLeaf = !b.children.length;
+    const initial =
+      b.depth > 0 && boxes.get(b.node.id.slice(0, b.node.id.lastIndexOf('.')))?.node.initial === b.node.key;
+    const classes = [
+      'state',
+      b.node.type,
+      isActive ? 'active' : '',
+      isLeaf ? 'leaf' : 'group',
+      recent && last?.transitions?.some((k) => k.split('|')[2]?.split(',').includes(b.node.id))
+        ? `entered ${flash}`
+        : '',
+    ].join(' ');
+    if (b.depth === 0) return svg`${b.children.map(box)}`;
+    return svg`<g class=${classes} data-state-id=${b.node.id}>
+      <rect x=${b.x} y=${b.y} width=${b.w} height=${b.h} rx=${isLeaf ? 13 : 8}></rect>
+      ${initial ? svg`<circle class="initial" cx=${b.x - 5} cy=${b.y + (isLeaf ? b.h / 2 : 11)} r="3"></circle>` : nothing}
+      <text x=${isLeaf ? b.x + b.w / 2 : b.x + 9} y=${b.y + (isLeaf ? b.h / 2 + 4 : 15)} class=${isLeaf ? 'label center' : 'label'}>${b.node.key}${
+        b.node.type === 'final' ? ' ◉' : ''
+      }</text>
+      ${
+        !isLeaf && b.fromAbove.length
+          ? svg`<text class="any" x=${b.x + b.w - 8} y=${b.y + 15}>⟵ ${b.fromAbove.join(', ').slice(0, 40)}</text>`
+          : nothing
+      }
+      ${b.node.type === 'parallel' ? svg`<title>parallel: every region is active at once</title>` : nothing}
+      ${b.children.map(box)}
+    </g>`;
+  };
+  const boxes = layout.boxes;
+  const rootAny = layout.root.fromAbove;
+  const edges = layout.edges.map((edge) => {
+    const isTaken = recent && edge.keys.some((key) => taken.has(key));
+    const live = active.has(edge.source) || (edge.stub && active.has(edge.target));
+    return svg`<g class="edge ${edge.stub ? 'stub' : ''} ${live ? 'live' : ''} ${isTaken ? `taken ${flash}` : ''}" data-keys=${edge.keys.join(' ')}>
+      <title>${edge.title}</title>
+      <path d=${edge.d} marker-end=${isTaken ? 'url(#rtc-arrow-hot)' : live ? 'url(#rtc-arrow-live)' : 'url(#rtc-arrow)'}></path>
+      ${edge.stub ? nothing : svg`<text class="edge-label" x=${edge.lx} y=${edge.ly - 3}>${edge.label}</text>`}
+    </g>`;
+  });
+  const name = shortName(entry.actor.path);
+  const state = formatValue(entry.value);
+  return html`
+    <figure
+      part="chart"
+      class="chart ${hue(entry.actor.path)}"
+      data-actor=${entry.actor.id}
+      data-actor-path=${entry.actor.path}
+      data-machine=${graph.id}
+    >
+      <figcaption>
+        <span class="dot" aria-hidden="true"></span>
+        <span class="name" title=${entry.actor.path}>${name}</span>
+        ${name !== graph.id ? html`<span class="machine">${graph.id}</span>` : nothing}
+        <span class="value" title=${state}>${state}</span>
+      </figcaption>
+      ${rootAny.length ? html`<p class="any-state">in any state: ${rootAny.join(', ')}</p>` : nothing}
+      <svg
+        viewBox="-14 -24 ${layout.width + 14} ${layout.height + 30}"
+        width=${layout.width + 14}
+        role="img"
+        aria-label="Statechart of ${entry.actor.path}: ${state || 'not started'}"
+      >
+        ${box(layout.root)} ${edges}
+      </svg>
+    </figure>
+  `;
+}
+
+function lane(tags: LitTags, model: PanelModel, shown: TraceEvent[]): TemplateResult {
+  const { svg, html } = tags;
+  const { trace, cursor } = model;
+  const span = Math.max(1, trace.end - trace.start);
+  const x = (time: number): number => ((time - trace.start) / span) * LANE.width;
+  const byPeer = new Map<string, TraceStat[]>();
+  for (const stat of trace.stats) byPeer.set(stat.peer, [...(byPeer.get(stat.peer) ?? []), stat]);
+  const peak = Math.max(1, ...trace.stats.map((s) => Math.max(s.bitrate ?? 0, s.availableBitrate ?? 0)));
+  const y = (bits: number): number => LANE.top + LANE.chart - (bits / peak) * (LANE.chart - 4);
+  const line = (stats: TraceStat[], pick: (s: TraceStat) => number | undefined): string =>
+    stats
+      .filter((s) => pick(s) !== undefined)
+      .map((s) => `${x(s.time).toFixed(1)},${y(pick(s)!).toFixed(1)}`)
+      .join(' ');
+  const lossBars = trace.stats
+    .filter((s) => (s.loss ?? 0) > 0.005)
+    .map((s) => {
+      const h = Math.min(1, (s.loss ?? 0) * 4) * LANE.chart;
+      return svg`<rect class="loss" x=${x(s.time) - 1.5} y=${LANE.top + LANE.chart - h} width="3" height=${h}></rect>`;
+    });
+  const ticks = shown.map(
+    (e) =>
+      svg`<line class="tick ${hue(trace.actors.find((a) => a.id === e.target)?.path ?? '')} ${e.transitions?.length ? 'moved' : ''}" x1=${x(e.time)} x2=${x(e.time)} y1=${LANE.ticks} y2=${LANE.ticks + (e.transitions?.length ? 22 : 10)}></line>`,
+  );
+  const latest = [...byPeer.values()].map((stats) => stats.at(-1)!);
+  const label = latest.length
+    ? `Link: ${latest.map((s) => `${shortName(s.peer)} sends ${Math.round((s.bitrate ?? 0) / 1000)} kbps`).join('; ')}.`
+    : 'No link readings: they start once video flows.';
+  return html`
+    <div class="lane" part="lane">
+      <div class="lane-head">
+        <span class="lane-title">Link</span>
+        <span class="legend sent">sent</span>
+        <span class="legend avail">available</span>
+        <span class="legend loss">loss</span>
+        <span class="legend events">events (tall: took a transition)</span>
+        <span class="peak">peak ${(peak / 1e6).toFixed(2)} Mbps</span>
+      </div>
+      <svg viewBox="0 0 ${LANE.width} ${LANE.height}" preserveAspectRatio="none" role="img" aria-label=${label}>
+        <line class="grid" x1="0" x2=${LANE.width} y1=${LANE.top + LANE.chart} y2=${LANE.top + LANE.chart}></line>
+        ${lossBars}
+        ${[...byPeer.values()].map(
+          (stats) => svg`
+            <polyline class="avail" points=${line(stats, (s) => s.availableBitrate)}></polyline>
+            <polyline class="sent" points=${line(stats, (s) => s.bitrate)}></polyline>`,
+        )}
+        ${ticks}
+        <line class="cursor" x1=${x(cursor)} x2=${x(cursor)} y1="0" y2=${LANE.height}></line>
+      </svg>
+      <div class="axis" aria-hidden="true">
+        <span>0 s</span><span>${seconds(cursor - trace.start)}</span><span>${seconds(span)}</span>
+      </div>
+      <input
+        class="slider"
+        type="range"
+        min=${trace.start}
+        max=${trace.end}
+        step="any"
+        .value=${String(cursor)}
+        aria-label="Time shown"
+        aria-valuetext="${seconds(cursor - trace.start)} of ${seconds(span)}"
+        @input=${(event: Event) => model.on.cursor(Number((event.target as HTMLInputElement).value))}
+      />
+    </div>
+  `;
+}
+
+function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): TemplateResult {
+  const { html, nothing } = tags;
+  const { trace } = model;
+  const paths = new Map(trace.actors.map((a) => [a.id, a.path]));
+  const rows = shown.slice(-MAX_ROWS).reverse();
+  const actors = [...trace.actors].sort((a, b) => a.path.localeCompare(b.path));
+  return html`
+    <section class="timeline" part="timeline" aria-label="Event timeline">
+      <div class="filters">
+        <label>
+          <span>Actor</span>
+          <select @change=${(e: Event) => model.on.actor((e.target as HTMLSelectElement).value)}>
+            <option value="" ?selected=${!model.actorFilter}>All actors</option>
+            ${actors.map(
+              (a) => html`<option value=${a.id} ?selected=${model.actorFilter === a.id}>${shortPath(a.path)}</option>`,
+            )}
+          </select>
+        </label>
+        <label>
+          <span>Event</span>
+          <input
+            type="search"
+            placeholder="e.g. signal"
+            .value=${model.textFilter}
+            @input=${(e: Event) => model.on.text((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <span class="count">${shown.length} events${shown.length > MAX_ROWS ? `, newest ${MAX_ROWS} shown` : ''}</span>
+      </div>
+      <div class="rows" tabindex="0" role="region" aria-label="Events, newest first">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">From → to</th>
+              <th scope="col">Event</th>
+              <th scope="col">State</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows.map((e) => {
+              const target = paths.get(e.target) ?? e.target;
+              const source = e.source ? (paths.get(e.source) ?? e.source) : '';
+              const moved = !!e.transitions?.length && JSON.stringify(e.before) !== JSON.stringify(e.after);
+              const detail = describeEvent(e);
+              return html`<tr
+                class="${moved ? 'moved' : ''} ${e.time === model.cursor ? 'current' : ''}"
+                data-type=${e.type}
+              >
+                <td class="time">
+                  <button type="button" title="Show this instant" @click=${() => model.on.cursor(e.time)}>
+                    ${seconds(e.time - trace.start)}
+                  </button>
+                </td>
+                <td class="route">
+                  ${source ? html`<span class="who ${hue(source)}">${shortName(source)}</span> → ` : nothing}
+                  <span class="who ${hue(target)}">${shortName(target)}</span>
+                </td>
+                <td class="event">
+                  <span class="type">${e.type}</span>
+                  ${detail ? html`<span class="detail" title=${detail}>${detail}</span>` : nothing}
+                </td>
+                <td class="value">
+                  ${
+                    e.after === undefined
+                      ? nothing
+                      : moved
+                        ? html`<span class="before">${formatValue(e.before)}</span> →
+                            <span class="after">${formatValue(e.after)}</span>`
+                        : html`<span class="same">${formatValue(e.after)}</span>`
+                  }
+                </td>
+              </tr>`;
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  `;
+}
+
+/**
+ * Renders the inspector's body.
+ *
+ * @example
+ * render(renderPanel(model, { html, svg, nothing }), root);
+ */
+export function renderPanel(model: PanelModel, tags: LitTags): TemplateResult {
+  const { html, nothing } = tags;
+  const { trace, cursor } = model;
+  const at = actorsAt(trace, cursor);
+  const charts = at.filter((entry) => entry.actor.machine);
+  const text = model.textFilter.trim().toLowerCase();
+  const shown = trace.events.filter(
+    (e) =>
+      e.time <= cursor &&
+      (!model.actorFilter || e.target === model.actorFilter || e.source === model.actorFilter) &&
+      (!text || e.type.toLowerCase().includes(text)),
+  );
+  const span = trace.end - trace.start;
+  return html`
+    <div class="panel" part="base">
+      <svg class="defs" aria-hidden="true" width="0" height="0">
+        <defs>
+          ${['rtc-arrow', 'rtc-arrow-live', 'rtc-arrow-hot'].map(
+            (
+              id,
+            ) => tags.svg`<marker id=${id} class=${id} viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+              <path d="M0,0 L8,4 L0,8 z"></path>
+            </marker>`,
+          )}
+        </defs>
+      </svg>
+      <header class="bar" part="toolbar">
+        <h2 class="title">rtc-inspector</h2>
+        <span class="mode ${model.live ? 'live' : 'replay'}">${model.live ? 'Live' : 'Replay'}</span>
+        <span class="source" title=${model.source}>${model.source}</span>
+        <span class="clock" aria-live="off">${seconds(cursor - trace.start)} / ${seconds(span)}</span>
+        <span class="spacer"></span>
+        ${
+          model.live && !model.following
+            ? html`<button type="button" class="follow" @click=${() => model.on.follow()}>Follow live</button>`
+            : nothing
+        }
+        <button type="button" part="export" @click=${() => model.on.exportTrace()}>Export trace</button>
+        <label class="open" part="open">
+          Open trace…
+          <input
+            type="file"
+            accept="application/json,.json"
+            class="visually-hidden"
+            @change=${(e: Event) => {
+              const input = e.target as HTMLInputElement;
+              const file = input.files?.[0];
+              input.value = '';
+              if (file) model.on.open(file);
+            }}
+          />
+        </label>
+      </header>
+      <div part="problem" class="problem" role="alert" ?hidden=${!model.problem}>
+        <span>${model.problem}</span>
+        <button type="button" aria-label="Dismiss message" @click=${() => model.on.dismiss()}>×</button>
+      </div>
+      <div class="main">
+        <section class="charts" part="charts" tabindex="0" aria-label="Statecharts of the running actors">
+          ${charts.length ? charts.map((entry) => chart(tags, entry, trace, cursor)) : html`<p class="empty">No actor runs at this instant.</p>`}
+        </section>
+        ${timeline(tags, model, shown)}
+      </div>
+      ${lane(tags, model, shown)}
+      ${
+        trace.dropped
+          ? html`<p class="note">
+              ${trace.dropped} older events were dropped (the recorder keeps the last ${trace.limits.maxEvents} events
+              or ${trace.limits.maxAge / 60_000} minutes).
+            </p>`
+          : nothing
+      }
+    </div>
+  `;
+}
