@@ -60,3 +60,13 @@ lobby.addEventListener('submit', (event) => {
   call.name = name;
   call.join();
 });
+
+// Ctrl+Alt+I (Ctrl+Option+I on a Mac) opens and closes <rtc-inspector>: every state machine of the call, live.
+// Not Ctrl+Shift+I, which opens the browser's devtools; nor a bare key, which would fire while typing in the chat.
+const inspector = /** @type {HTMLElement} */ (document.getElementById('inspector'));
+window.addEventListener('keydown', (event) => {
+  if (!event.ctrlKey || !event.altKey || event.shiftKey || event.metaKey || event.code !== 'KeyI') return;
+  event.preventDefault();
+  inspector.hidden = !inspector.hidden;
+  if (!inspector.hidden) inspector.scrollIntoView({ block: 'nearest' });
+});

@@ -48,5 +48,6 @@ export {
   type LevelSettings,
   type QualitySample,
 } from './machines/quality.machine.js';
+export * from './recorder/index.js';
 export * from './components/index.js';
 export * from './events/index.js';

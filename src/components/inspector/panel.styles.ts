@@ -14,9 +14,10 @@ export default /* css */ `
     --_quality: var(--rtc-inspector-quality, #b45309);
     --_other: var(--_muted);
     --_hot: var(--rtc-inspector-flash, #f59e0b);
-    display: grid;
-    grid-template-rows: auto auto minmax(0, 1fr) auto auto;
+    display: flex;
+    flex-direction: column;
     height: 100%;
+    box-sizing: border-box;
     min-height: 0;
     background: var(--_bg);
     border: 1px solid var(--_border);
@@ -76,6 +77,7 @@ export default /* css */ `
   .problem button { border: 0; background: none; font-size: 16px; padding: 0 0.4rem; }
 
   .main {
+    flex: 1;
     display: grid;
     grid-template-columns: minmax(0, 1.25fr) minmax(0, 1fr);
     min-height: 0;
@@ -243,19 +245,19 @@ export default /* css */ `
     height: 3px;
     margin-right: 0.3rem;
     vertical-align: middle;
-    background: currentColor;
+    background: var(--_swatch);
   }
-  .legend.sent { color: var(--_peer); }
-  .legend.avail { color: var(--_muted); }
-  .legend.loss { color: var(--_danger); }
-  .legend.events { color: var(--_fg); }
+  .legend.sent { --_swatch: var(--_peer); }
+  .legend.avail { --_swatch: var(--_muted); }
+  .legend.loss { --_swatch: var(--_danger); }
+  .legend.events { --_swatch: var(--_fg); }
   .legend.events::before { width: 2px; height: 10px; }
   .peak { margin-left: auto; font-family: var(--_mono); }
   .lane svg { display: block; width: 100%; height: 88px; }
   .lane .grid { stroke: var(--_line); }
-  .lane .sent { fill: none; stroke: var(--_peer); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
-  .lane .avail { fill: none; stroke: var(--_muted); stroke-width: 1; stroke-dasharray: 3 3; vector-effect: non-scaling-stroke; }
-  .lane .loss { fill: var(--_danger); opacity: 0.8; }
+  .lane polyline.sent { fill: none; stroke: var(--_peer); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+  .lane polyline.avail { fill: none; stroke: var(--_muted); stroke-width: 1; stroke-dasharray: 3 3; vector-effect: non-scaling-stroke; }
+  .lane rect.loss { fill: var(--_danger); opacity: 0.8; }
   .lane .tick { stroke: var(--_c); stroke-width: 1; opacity: 0.55; vector-effect: non-scaling-stroke; }
   .lane .tick.moved { opacity: 1; stroke-width: 1.5; }
   .lane .cursor { stroke: var(--_hot); stroke-width: 2; vector-effect: non-scaling-stroke; }
