@@ -33,7 +33,18 @@ function start(input: Partial<CallInput> = {}, peerState: 'connected' | 'connect
     { input: { server: 'ws://relay/signal', room: 'r', session: 'm-ada', meta: { name: 'Ada' }, ...input } },
   );
   const emitted: CallEmitted[] = [];
-  for (const type of ['peer-joined', 'peer-left', 'peer-connected', 'track', 'error'] as const)
+  for (const type of [
+    'peer-joined',
+    'peer-left',
+    'peer-connected',
+    'track',
+    'error',
+    'message',
+    'data',
+    'transfer',
+    'quality',
+    'remote-quality',
+  ] as const)
     actor.on(type, (event) => emitted.push(event));
   actor.start();
   return { actor, toSignaling, toPeers, toMedia, emitted };
@@ -202,6 +213,133 @@ describe('callMachine', () => {
     actor.send({ type: 'signaling.failed', code: 'room-full', message: 'Room "r" is full (16 peers).' });
     assert.ok(actor.getSnapshot().matches('failed'));
     assert.deepEqual(emitted.at(-1), { type: 'error', code: 'room-full', message: 'Room "r" is full (16 peers).' });
+    actor.stop();
+  });
+
+  it('passes the user’s media and quality commands to media and to every peer, and tells the others', () => {
+    const { actor, toSignaling, toPeers, toMedia } = start();
+    actor.send({ type: 'call.join' });
+    actor.send(joined([bob]));
+    actor.send({ type: 'call.mute', muted: true });
+    actor.send({ type: 'call.camera', on: false });
+    actor.send({ type: 'call.screen', on: true });
+    actor.send({ type: 'call.device', kind: 'videoinput', deviceId: 'cam-2' });
+    assert.deepEqual(toMedia.slice(-4), [
+      { type: 'media.mute', muted: true },
+      { type: 'media.camera', on: false },
+      { type: 'media.screen.start' },
+      { type: 'media.device.select', kind: 'videoinput', deviceId: 'cam-2' },
+    ]);
+    assert.deepEqual(toSignaling.at(-1), {
+      type: 'signaling.send',
+      to: bob.id,
+      data: { state: { muted: true, camera: false } },
+    });
+    actor.send({ type: 'call.quality', mode: 'low' });
+    actor.send({ type: 'call.video', constraints: { maxBitrate: 300_000, width: 320 } });
+    assert.deepEqual(
+      toPeers.slice(-2).map(({ event }) => event),
+      [
+        { type: 'peer.quality', mode: 'low' },
+        { type: 'peer.caps', caps: { maxBitrate: 300_000 }, degradationPreference: undefined },
+      ],
+    );
+    assert.deepEqual(toMedia.at(-1), { type: 'media.video.constraints', constraints: { width: 320 } });
+    assert.equal(actor.getSnapshot().context.quality.mode, 'low', 'peers that join later start at it');
+    actor.stop();
+  });
+
+  it('sends chat, data and files to the peers, and records what comes back', () => {
+    const { actor, toPeers, emitted, toSignaling } = start();
+    actor.send({ type: 'call.join' });
+    actor.send(joined([bob]));
+    actor.send({ type: 'call.chat', text: '  hi  ' });
+    actor.send({ type: 'call.send', channel: 'data', data: 'j{"x":1}', to: 'z-bob' });
+    const file = new Blob(['abc']);
+    actor.send({ type: 'call.file.send', id: 'f1', file, name: 'a.txt' });
+    const sent = toPeers.slice(-3).map(({ event }) => event);
+    assert.equal(sent[0]?.type, 'peer.send');
+    assert.equal((sent[0] as { channel: string }).channel, 'chat');
+    assert.deepEqual(sent[1], { type: 'peer.send', channel: 'data', data: 'j{"x":1}' });
+    assert.deepEqual(sent[2], { type: 'peer.file.send', id: 'f1', file, name: 'a.txt' });
+    assert.equal(actor.getSnapshot().context.messages[0]?.text, 'hi');
+
+    actor.send({ type: 'peer.message', key: 'z-bob', channel: 'chat', data: 'j{"text":"yo","time":5}' });
+    actor.send({ type: 'peer.message', key: 'z-bob', channel: 'data', data: 'j[1,2]' });
+    actor.send({ type: 'peer.message', key: 'z-bob', channel: 'data', data: 'garbage' });
+    assert.deepEqual(actor.getSnapshot().context.messages[1], { peer: 'z-bob', name: 'Bob', text: 'yo', time: 5 });
+    assert.deepEqual(
+      emitted.filter((e) => e.type === 'data'),
+      [{ type: 'data', peer: 'z-bob', channel: 'data', data: [1, 2] }],
+    );
+
+    const report = (event: object) => actor.send({ type: 'peer.file', key: 'z-bob', event } as never);
+    report({ type: 'files.started', id: 'f1', direction: 'send', name: 'a.txt', mime: '', size: 3 });
+    report({ type: 'files.progress', id: 'f1', bytes: 3 });
+    report({ type: 'files.done', id: 'f1', sha256: 'x', maxBuffered: 3 });
+    report({ type: 'files.progress', id: 'unknown', bytes: 3 });
+    assert.deepEqual(actor.getSnapshot().context.transfers['z-bob/f1'], {
+      ...actor.getSnapshot().context.transfers['z-bob/f1'],
+      state: 'done',
+      bytes: 3,
+      maxBuffered: 3,
+    });
+    report({ type: 'files.started', id: 'f2', direction: 'send', name: 'b', mime: '', size: 9 });
+    actor.send({ type: 'call.file.cancel', id: 'f2' });
+    assert.deepEqual(toPeers.at(-1)?.event, { type: 'peer.file.cancel', id: 'f2' });
+    report({ type: 'files.failed', id: 'f2', reason: 'cancelled', message: 'cancelled', by: 'local' });
+    assert.equal(actor.getSnapshot().context.transfers['z-bob/f2']?.state, 'failed');
+
+    actor.send({ type: 'peer.dropped', key: 'z-bob', channel: 'data', reason: 'queue full' });
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'message-dropped', message: 'queue full' });
+    actor.send({ type: 'peer.quality', key: 'z-bob', level: 'medium', reason: 'bandwidth', mode: 'auto' });
+    assert.deepEqual(toSignaling.at(-1), {
+      type: 'signaling.send',
+      to: bob.id,
+      data: { quality: { level: 'medium', reason: 'bandwidth', mode: 'auto' } },
+    });
+    actor.stop();
+  });
+
+  it('reports a TURN refusal once per server, and the peers’ news', () => {
+    const { actor, emitted } = start();
+    actor.send({ type: 'call.join' });
+    actor.send(joined([bob]));
+    const refusal = {
+      type: 'peer.ice-error',
+      key: 'z-bob',
+      code: 401,
+      text: 'Unauthorized',
+      url: 'turn:t:3478',
+    } as const;
+    actor.send(refusal);
+    actor.send(refusal);
+    assert.equal(emitted.filter((e) => e.type === 'error' && e.code === 'turn-unauthorized').length, 1);
+    actor.send({ type: 'peer.connected', key: 'z-bob' });
+    assert.deepEqual(emitted.at(-1), { type: 'peer-connected', peer: 'z-bob' });
+    const track = {} as MediaStreamTrack;
+    const stream = {} as MediaStream;
+    actor.send({ type: 'peer.track', key: 'z-bob', track, stream });
+    assert.deepEqual(emitted.at(-1), { type: 'track', peer: 'z-bob', track, stream });
+    actor.send({ type: 'signaling.error', code: 'rate-limited', message: 'slow down' });
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'rate-limited', message: 'slow down' });
+    actor.send({ type: 'peer.failed', key: 'z-bob', error: 'no route' });
+    assert.deepEqual(Object.keys(actor.getSnapshot().context.peers), []);
+    assert.ok(emitted.some((e) => e.type === 'error' && e.code === 'peer-failed'));
+    actor.stop();
+  });
+
+  it('can leave while joining, fail in the room, and join again after failing', () => {
+    const { actor } = start({ media: false });
+    actor.send({ type: 'call.join' });
+    actor.send({ type: 'call.leave' });
+    assert.ok(actor.getSnapshot().matches('ended'));
+    actor.send({ type: 'call.join' });
+    actor.send(joined());
+    actor.send({ type: 'signaling.failed', code: 'bad-token', message: 'no' });
+    assert.ok(actor.getSnapshot().matches('failed'));
+    actor.send({ type: 'call.join' });
+    assert.ok(actor.getSnapshot().matches('joining'));
     actor.stop();
   });
 });
