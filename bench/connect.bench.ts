@@ -13,13 +13,14 @@
  *
  * @module
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
+import { BUSY_OTHERS, cpuSample, othersCpu, type CpuSample } from './cpu.js';
 import { Relay } from '../server/index.js';
 import type { ConnectBench, Impl, RunResult } from './connect-page/page.js';
 
@@ -27,8 +28,6 @@ import type { ConnectBench, Impl, RunResult } from './connect-page/page.js';
 const TARGET_RATIO = 1.15;
 const IMPLS = ['rtc-kit', 'floor'] as const satisfies readonly Impl[];
 const PAGE_DIR = 'bench/connect-page';
-/** Above this share of the machine's CPU used by other processes during the runs, the result is flagged. */
-const BUSY_OTHERS = 0.1;
 
 const { values: flags } = parseArgs({
   options: {
@@ -186,45 +185,6 @@ async function servedDir(): Promise<string> {
     });
   }
   return dir;
-}
-
-/** CPU time in clock ticks: the whole machine's busy and total time, and this process tree's (Linux only). */
-interface CpuSample {
-  busy: number;
-  total: number;
-  ours: number;
-}
-
-function cpuSample(): CpuSample | null {
-  try {
-    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
-    const parents = new Map<number, number>();
-    const ticks = new Map<number, number>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        // Fields after the command name (which may hold spaces): state, ppid, … utime is the 14th field.
-        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-        parents.set(Number(entry), Number(rest[1]));
-        ticks.set(Number(entry), Number(rest[11]) + Number(rest[12]));
-      } catch {
-        // The process ended meanwhile.
-      }
-    }
-    const isOurs = (pid: number): boolean => {
-      for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = parents.get(p), hops++)
-        if (p === process.pid) return true;
-      return false;
-    };
-    let ours = 0;
-    for (const [pid, t] of ticks) if (isOurs(pid)) ours += t;
-    const busy = user + nice + system + irq + softirq + steal;
-    return { busy, total: busy + idle + iowait, ours };
-  } catch {
-    return null;
-  }
 }
 
 let relay: Relay | undefined;
@@ -455,12 +415,9 @@ async function main(): Promise<number> {
   }
   if (!flags.json) process.stderr.write('\n');
   const end = cpuSample();
-  const othersCpu =
-    start && end && end.total > start.total
-      ? Math.max(0, end.busy - start.busy - (end.ours - start.ours)) / (end.total - start.total)
-      : null;
+  const others = othersCpu(start, end);
 
-  const summary = summarize(await browser.version(), results, failures, othersCpu);
+  const summary = summarize(await browser.version(), results, failures, others);
   process.stdout.write(`${flags.json ? JSON.stringify(summary, null, 2) : report(summary)}\n`);
   // Like bench:relay: non-zero when something broke, never because a figure misses its target.
   return failures.length === 0 && results.length > 0 ? 0 : 1;
