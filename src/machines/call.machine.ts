@@ -68,6 +68,8 @@ export interface Transfer {
   size: number;
   /** When it started, in ms since the epoch. */
   time: number;
+  /** When the call last recorded a change of it, in ms since the epoch. */
+  updated?: number;
   /** Bytes sent (or received) so far. */
   bytes: number;
   /** Bytes the receiver confirmed (sends only). */
@@ -80,6 +82,15 @@ export interface Transfer {
   /** The most the channel's buffer held while sending: at most the high-water mark plus one chunk. */
   maxBuffered?: number;
 }
+
+/**
+ * A transfer's progress is recorded (and a `transfer` event emitted) at most every this many ms, unless it moved by
+ * {@link PROGRESS_BYTES}: the file actor reports every chunk (up to hundreds a second), and recording each one
+ * cost the main thread more than the transfer itself (bench:data). Starts, ends and acknowledgements always count.
+ */
+export const PROGRESS_INTERVAL = 100;
+/** See {@link PROGRESS_INTERVAL}. */
+export const PROGRESS_BYTES = 1024 * 1024;
 
 /** Transfers the call remembers (the latest), so a chat panel added later still shows them. */
 export const TRANSFER_HISTORY = 50;
@@ -250,7 +261,10 @@ function iceError({ code, text, url }: { code: number; text: string; url: string
 const recipients = (context: CallContext, to: string | undefined): CallPeer[] =>
   to === undefined ? Object.values(context.peers) : context.peers[to] ? [context.peers[to]] : [];
 
-/** A transfer after one report of a peer's file actor; `undefined` for a report about no known transfer. */
+/**
+ * A transfer after one report of a peer's file actor; `undefined` for a report about no known transfer, or for
+ * progress too soon after the last (see {@link PROGRESS_INTERVAL}).
+ */
 function nextTransfer(current: Transfer | undefined, peer: string, event: FileEvent): Transfer | undefined {
   if (event.type === 'files.started')
     return {
@@ -261,21 +275,43 @@ function nextTransfer(current: Transfer | undefined, peer: string, event: FileEv
       mime: event.mime,
       size: event.size,
       time: Date.now(),
+      updated: Date.now(),
       bytes: 0,
       state: 'active',
     };
   if (!current) return undefined;
+  const updated = Date.now();
   switch (event.type) {
     case 'files.progress':
+      if (
+        event.delivered === undefined &&
+        current.state === 'active' &&
+        updated - (current.updated ?? 0) < PROGRESS_INTERVAL &&
+        event.bytes - current.bytes < PROGRESS_BYTES
+      )
+        return undefined;
       return {
         ...current,
+        updated,
         bytes: Math.max(current.bytes, event.bytes),
         delivered: event.delivered ?? current.delivered,
       };
     case 'files.done':
-      return { ...current, state: 'done', bytes: current.size, blob: event.blob, maxBuffered: event.maxBuffered };
+      return {
+        ...current,
+        updated,
+        state: 'done',
+        bytes: current.size,
+        blob: event.blob,
+        maxBuffered: event.maxBuffered,
+      };
     case 'files.failed':
-      return { ...current, state: 'failed', error: { reason: event.reason, message: event.message, by: event.by } };
+      return {
+        ...current,
+        updated,
+        state: 'failed',
+        error: { reason: event.reason, message: event.message, by: event.by },
+      };
   }
 }
 
