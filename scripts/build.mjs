@@ -8,6 +8,7 @@ import { INSPECTOR_ENTRY, inspectorChunk } from './inspector-chunk.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+/** @type {import('esbuild').BuildOptions} */
 const bundle = {
   outdir: 'dist',
   bundle: true,

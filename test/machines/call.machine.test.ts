@@ -259,7 +259,7 @@ describe('callMachine', () => {
     actor.send({ type: 'call.file.send', id: 'f1', file, name: 'a.txt' });
     const sent = toPeers.slice(-3).map(({ event }) => event);
     assert.equal(sent[0]?.type, 'peer.send');
-    assert.equal((sent[0] as { channel: string }).channel, 'chat');
+    assert.equal((sent[0] as unknown as { channel: string }).channel, 'chat');
     assert.deepEqual(sent[1], { type: 'peer.send', channel: 'data', data: 'j{"x":1}' });
     assert.deepEqual(sent[2], { type: 'peer.file.send', id: 'f1', file, name: 'a.txt' });
     assert.equal(actor.getSnapshot().context.messages[0]?.text, 'hi');

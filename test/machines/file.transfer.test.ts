@@ -101,7 +101,8 @@ describe('fileTransferActor', () => {
     const { a, b } = channelPair((data) => {
       if (!flipped && data instanceof ArrayBuffer && data.byteLength > 1000) {
         flipped = true;
-        new Uint8Array(data)[500] ^= 0xff;
+        const bytes = new Uint8Array(data);
+        bytes[500] = bytes[500]! ^ 0xff;
       }
       return data;
     });
