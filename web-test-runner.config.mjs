@@ -16,6 +16,8 @@ export default {
   files: ['test/browser/**/*.test.ts', `!${AUTOPLAY_TESTS}`],
   nodeResolve: true,
   concurrency: 1,
+  // One browser at a time: the autoplay group's Chromium must not run beside the main one on a 2-core machine.
+  concurrentBrowsers: 1,
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 300_000,
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), relayPlugin()],

@@ -13,15 +13,14 @@
  *
  * @module
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
-import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
+import type { CDPSession, Page } from 'puppeteer-core';
+import type { Relay } from '../server/index.js';
 import { BUSY_OTHERS, cpuSample, othersCpu, type CpuSample } from './cpu.js';
-import { Relay } from '../server/index.js';
+import { alternate, bundleKit, runBench, startBench } from './harness.js';
 import type { ConnectBench, Impl, RunResult } from './connect-page/page.js';
 
 /** rtc-kit may take this many times the floor's median, on both headline metrics. */
@@ -151,57 +150,19 @@ interface Summary {
   runs: Measured[];
 }
 
-/** Builds the directory the relay serves: the page, a copy of basic-call.js, and the kit at dist/rtc-kit.js. */
-async function servedDir(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'rtc-kit-connect-'));
-  for (const file of ['index.html', 'page.js', 'observe.js']) copyFileSync(join(PAGE_DIR, file), join(dir, file));
-  copyFileSync('demo/basic-call.js', join(dir, 'basic-call.js'));
-  mkdirSync(join(dir, 'dist'));
-  if (flags.dist) {
-    let bundle = '';
-    try {
-      bundle = readFileSync('dist/rtc-kit.js', 'utf8');
-    } catch {
-      // Reported below.
-    }
-    if (!/\bcreateCall\b/.test(bundle)) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error('dist/rtc-kit.js is missing or predates createCall: run `npm run build` first.');
-    }
-    copyFileSync('dist/rtc-kit.js', join(dir, 'dist', 'rtc-kit.js'));
-  } else {
-    // The bundle `npm run build` writes to dist/rtc-kit.js (see scripts/build.mjs), without the type check.
-    await build({
-      entryPoints: [flags.entry],
-      outfile: join(dir, 'dist', 'rtc-kit.js'),
-      // Lets a copy of src/ outside the repository find the repository's dependencies.
-      nodePaths: [resolve('node_modules')],
-      bundle: true,
-      format: 'esm',
-      target: 'es2022',
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'error',
-    });
+/** Writes the kit to `outfile`: the prebuilt dist/rtc-kit.js with --dist, else `--entry` bundled afresh. */
+async function bundle(outfile: string): Promise<void> {
+  if (!flags.dist) return bundleKit(outfile, { entryPoints: [flags.entry] });
+  let built = '';
+  try {
+    built = readFileSync('dist/rtc-kit.js', 'utf8');
+  } catch {
+    // Reported below.
   }
-  return dir;
+  if (!/\bcreateCall\b/.test(built))
+    throw new Error('dist/rtc-kit.js is missing or predates createCall: run `npm run build` first.');
+  writeFileSync(outfile, built);
 }
-
-let relay: Relay | undefined;
-let browser: Browser | undefined;
-let dir: string | undefined;
-
-async function cleanUp(): Promise<void> {
-  const [b, r, d] = [browser, relay, dir];
-  browser = relay = dir = undefined;
-  await b?.close().catch(() => {});
-  await r?.close().catch(() => {});
-  if (d) rmSync(d, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.on(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
 
 /** Waits until the relay holds no peer: the previous run has really left. */
 async function relayEmpty(r: Relay): Promise<void> {
@@ -378,14 +339,11 @@ function report(s: Summary): string {
 }
 
 async function main(): Promise<number> {
-  const executablePath = findChromium();
-  if (!executablePath) throw new Error('No Chromium found: run `node scripts/chromium.mjs --ensure`.');
-  dir = await servedDir();
-  relay = new Relay({ port: 0, static: dir, kitDir: join(dir, 'dist'), logLevel: 'warn' });
-  const { port } = await relay.listen();
-  const origin = `http://127.0.0.1:${port}`;
-  const server = `ws://127.0.0.1:${port}/signal`;
-  browser = await puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  const { browser, relay, origin, server } = await startBench({
+    name: 'connect',
+    files: [...['index.html', 'page.js', 'observe.js'].map((file) => join(PAGE_DIR, file)), 'demo/basic-call.js'],
+    bundle,
+  });
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
   await page.setViewport({ width: 800, height: 600 });
@@ -394,26 +352,13 @@ async function main(): Promise<number> {
   const cdp = await page.createCDPSession();
   if (config.trace) await cdp.send('Performance.enable');
 
-  const results: Measured[] = [];
-  const failures: Failure[] = [];
   let start: CpuSample | null = null;
-  for (let i = 0; i < config.warmup + config.runs; i++) {
-    const run = i - config.warmup;
-    if (run === 0) start = cpuSample();
-    // Alternate which implementation goes first, so drift over the runs hits both alike.
-    for (const impl of i % 2 === 0 ? IMPLS : [...IMPLS].reverse()) {
-      try {
-        const result = await runOnce(page, cdp, relay, server, impl, run);
-        if (run >= 0) results.push(result);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (run >= 0) failures.push({ impl, run, error: message });
-        else console.error(`warm-up ${impl} run failed: ${message}`);
-      }
-      if (!flags.json) process.stderr.write('.');
-    }
-  }
-  if (!flags.json) process.stderr.write('\n');
+  const { results, failures } = await alternate(
+    IMPLS,
+    { runs: config.runs, warmup: config.warmup, progress: !flags.json },
+    (impl, run) => runOnce(page, cdp, relay, server, impl, run),
+    () => (start = cpuSample()),
+  );
   const end = cpuSample();
   const others = othersCpu(start, end);
 
@@ -423,12 +368,4 @@ async function main(): Promise<number> {
   return failures.length === 0 && results.length > 0 ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBench(main);

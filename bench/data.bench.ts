@@ -17,16 +17,14 @@
  *
  * @module
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
-import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
-import { Relay } from '../server/index.js';
+import type { CDPSession, Page } from 'puppeteer-core';
+import type { Relay } from '../server/index.js';
 import { BUSY_OTHERS, cpuSample, othersCpu } from './cpu.js';
+import { alternate, sourceState, bundleKit, runBench, startBench } from './harness.js';
 import type { DataBench, Impl, RunResult } from './data-page/page.js';
 
 /** rtc-kit's median throughput must be at least this share of the raw sender's. */
@@ -127,65 +125,6 @@ interface Summary {
   failures: Failure[];
 }
 
-/** The commit and the uncommitted files of src/, so a result says what it measured. */
-function source(): Summary['source'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.slice(3));
-    return { commit, dirty };
-  } catch {
-    return { commit: 'unknown', dirty: [] };
-  }
-}
-
-/**
- * Builds the directory the relay serves: the page, and the engine (`createCall` and the file-transfer constants,
- * no elements) bundled from src/ to dist/rtc-kit.js with the options of scripts/build.mjs.
- */
-async function servedDir(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'rtc-kit-data-'));
-  for (const file of ['index.html', 'page.js']) copyFileSync(join(PAGE_DIR, file), join(dir, file));
-  mkdirSync(join(dir, 'dist'));
-  await build({
-    stdin: {
-      contents:
-        "export { createCall } from './src/call.ts';\n" +
-        "export { HIGH_WATER_MARK, MAX_CHUNK } from './src/machines/file.transfer.ts';\n",
-      resolveDir: resolve('.'),
-      loader: 'ts',
-    },
-    outfile: join(dir, 'dist', 'rtc-kit.js'),
-    nodePaths: [resolve('node_modules')],
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    // Profiles name functions only when the bundle keeps their names.
-    minify: !config.profile,
-    legalComments: 'none',
-    logLevel: 'error',
-  });
-  return dir;
-}
-
-let relay: Relay | undefined;
-let browser: Browser | undefined;
-let dir: string | undefined;
-
-async function cleanUp(): Promise<void> {
-  const [b, r, d] = [browser, relay, dir];
-  browser = relay = dir = undefined;
-  await b?.close().catch(() => {});
-  await r?.close().catch(() => {});
-  if (d) rmSync(d, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.on(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
-
 /** The page's bench, as page.evaluate callbacks reach it. */
 type BenchWindow = Window & { dataBench: DataBench };
 
@@ -258,7 +197,7 @@ function summarize(chromium: string, runs: Measured[], failures: Failure[], othe
   return {
     chromium,
     cpus: availableParallelism(),
-    source: source(),
+    source: sourceState(),
     config: { ...config, bytes: SIZE, targetRatio: TARGET_RATIO },
     othersCpu: others,
     load: loadavg()[0] ?? NaN,
@@ -325,14 +264,27 @@ function report(s: Summary): string {
 }
 
 async function main(): Promise<number> {
-  const executablePath = findChromium();
-  if (!executablePath) throw new Error('No Chromium found: run `node scripts/chromium.mjs --ensure`.');
-  dir = await servedDir();
-  relay = new Relay({ port: 0, static: dir, kitDir: join(dir, 'dist'), logLevel: 'warn' });
-  const { port } = await relay.listen();
-  const origin = `http://127.0.0.1:${port}`;
-  const server = `ws://127.0.0.1:${port}/signal`;
-  browser = await puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, protocolTimeout: 0 });
+  const { browser, relay, origin, server } = await startBench({
+    name: 'data',
+    files: ['index.html', 'page.js'].map((file) => join(PAGE_DIR, file)),
+    // The engine only (createCall and the file-transfer constants, no elements).
+    bundle: (outfile) =>
+      bundleKit(
+        outfile,
+        {
+          stdin: {
+            contents:
+              "export { createCall } from './src/call.ts';\n" +
+              "export { HIGH_WATER_MARK, MAX_CHUNK } from './src/machines/file.transfer.ts';\n",
+            resolveDir: resolve('.'),
+            loader: 'ts',
+          },
+        },
+        // Profiles name functions only when the bundle keeps their names.
+        { minify: !config.profile },
+      ),
+    launch: { protocolTimeout: 0 },
+  });
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
   await page.goto(`${origin}/index.html`);
@@ -341,26 +293,13 @@ async function main(): Promise<number> {
   await cdp.send('Performance.enable');
   if (config.profile) await cdp.send('Profiler.enable');
 
-  const runs: Measured[] = [];
-  const failures: Failure[] = [];
   let start = cpuSample();
-  for (let i = 0; i < config.warmup + config.runs; i++) {
-    const run = i - config.warmup;
-    if (run === 0) start = cpuSample();
-    // Alternate which goes first, so drift over the runs hits both alike.
-    for (const impl of i % 2 === 0 ? IMPLS : [...IMPLS].reverse()) {
-      try {
-        const result = await runOnce(page, cdp, relay, server, impl, run);
-        if (run >= 0) runs.push(result);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (run >= 0) failures.push({ impl, run, error: message });
-        else console.error(`warm-up ${impl} run failed: ${message}`);
-      }
-      if (!flags.json) process.stderr.write('.');
-    }
-  }
-  if (!flags.json) process.stderr.write('\n');
+  const { results: runs, failures } = await alternate(
+    IMPLS,
+    { runs: config.runs, warmup: config.warmup, progress: !flags.json },
+    (impl, run) => runOnce(page, cdp, relay, server, impl, run),
+    () => (start = cpuSample()),
+  );
   const others = othersCpu(start, cpuSample());
 
   const summary = summarize(await browser.version(), runs, failures, others);
@@ -369,12 +308,4 @@ async function main(): Promise<number> {
   return failures.length === 0 && runs.length > 0 ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBench(main);

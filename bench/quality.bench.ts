@@ -12,16 +12,13 @@
  *
  * @module
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
-import puppeteer, { type Browser } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
+import type { Browser } from 'puppeteer-core';
+import type { Relay } from '../server/index.js';
 import { BUSY_OTHERS, cpuSample, othersCpu } from './cpu.js';
-import { Relay } from '../server/index.js';
+import { sourceState, bundleKit, runBench, startBench } from './harness.js';
 import type { PeerQualityOptions } from '../src/machines/peer.machine.js';
 import type { Level, QualityBench, Received, Snapshot, Stalls } from './quality-page/page.js';
 
@@ -174,55 +171,6 @@ interface Summary {
   failures: { mode: Mode; pair: number; error: string }[];
 }
 
-/** The commit and the uncommitted files of src/, so a result says what it measured. */
-function source(): Summary['source'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.slice(3));
-    return { commit, dirty };
-  } catch {
-    return { commit: 'unknown', dirty: [] };
-  }
-}
-
-/** Builds the directory the relay serves: the page, and src/ bundled to dist/rtc-kit.js as scripts/build.mjs does. */
-async function servedDir(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'rtc-kit-quality-'));
-  for (const file of ['index.html', 'page.js']) copyFileSync(join(PAGE_DIR, file), join(dir, file));
-  mkdirSync(join(dir, 'dist'));
-  await build({
-    entryPoints: ['src/index.ts'],
-    outfile: join(dir, 'dist', 'rtc-kit.js'),
-    nodePaths: [resolve('node_modules')],
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'error',
-  });
-  return dir;
-}
-
-let relay: Relay | undefined;
-let browser: Browser | undefined;
-let dir: string | undefined;
-
-async function cleanUp(): Promise<void> {
-  const [b, r, d] = [browser, relay, dir];
-  browser = relay = dir = undefined;
-  await b?.close().catch(() => {});
-  await r?.close().catch(() => {});
-  if (d) rmSync(d, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.on(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
-
 /** The page's bench, as page.evaluate callbacks reach it. */
 type BenchWindow = Window & { qualityBench: QualityBench };
 
@@ -306,7 +254,7 @@ function summarize(chromium: string, runs: Run[], failures: Summary['failures'],
   return {
     chromium,
     cpus: availableParallelism(),
-    source: source(),
+    source: sourceState(),
     config,
     othersCpu,
     load: loadavg()[0] ?? NaN,
@@ -371,13 +319,11 @@ function report(s: Summary): string {
 }
 
 async function main(): Promise<number> {
-  const executablePath = findChromium();
-  if (!executablePath) throw new Error('No Chromium found: run `node scripts/chromium.mjs --ensure`.');
-  dir = await servedDir();
-  relay = new Relay({ port: 0, static: dir, kitDir: join(dir, 'dist'), logLevel: 'warn' });
-  const { port } = await relay.listen();
-  const origin = `http://127.0.0.1:${port}`;
-  browser = await puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  const { browser, relay, origin } = await startBench({
+    name: 'quality',
+    files: ['index.html', 'page.js'].map((file) => join(PAGE_DIR, file)),
+    bundle: (outfile) => bundleKit(outfile, { entryPoints: ['src/index.ts'] }),
+  });
 
   const runs: Run[] = [];
   const failures: Summary['failures'] = [];
@@ -403,12 +349,4 @@ async function main(): Promise<number> {
   return failures.length === 0 && runs.length > 0 ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBench(main);
