@@ -105,7 +105,14 @@ export async function startBench({
   }
   mkdirSync(join(dir, 'dist'));
   await bundle(join(dir, 'dist', 'rtc-kit.js'));
-  const relay = (started.relay = new Relay({ port: 0, static: dir, kitDir: join(dir, 'dist'), logLevel: 'warn' }));
+  // No session resume: a run's participants leave for good, and the next run starts with an empty relay.
+  const relay = (started.relay = new Relay({
+    port: 0,
+    static: dir,
+    kitDir: join(dir, 'dist'),
+    logLevel: 'warn',
+    resumeGrace: 0,
+  }));
   const { port } = await relay.listen();
   const browser = (started.browser = await puppeteer.launch({
     executablePath,

@@ -116,7 +116,6 @@ export const qualitySenderActor = fromCallback<QualitySenderCommand, QualitySend
       await apply();
     };
     const timer = setInterval(() => void read().catch(() => {}), interval);
-    void read().catch(() => {});
 
     // The encoding to apply, until applied: a sender refuses parameters before its transceiver is negotiated,
     // so a refused one is tried again at each reading.
