@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'puppeteer-core';
 import type { Relay } from '../server/index.js';
 import { BUSY_OTHERS, cpuSample, othersCpu, type CpuSample } from './cpu.js';
-import { alternate, bundleKit, runBench, startBench } from './harness.js';
+import { alternate, bundleKit, numeric, runBench, startBench } from './harness.js';
 import type { ConnectBench, Impl, RunResult } from './connect-page/page.js';
 
 /** rtc-kit may take this many times the floor's median, on both headline metrics. */
@@ -40,20 +40,10 @@ const { values: flags } = parseArgs({
   },
 });
 
-/** Reads an integer flag, or exits with a message. */
-function integer(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} takes an integer ≥ ${min}, not ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-}
-
 const config = {
-  runs: integer('runs', flags.runs, 1),
-  warmup: integer('warmup', flags.warmup, 0),
-  timeoutMs: integer('timeout', flags.timeout, 1),
+  runs: numeric('runs', flags.runs, 1),
+  warmup: numeric('warmup', flags.warmup, 0),
+  timeoutMs: numeric('timeout', flags.timeout, 1),
   trace: !flags['no-trace'],
   kit: flags.dist ? 'dist/rtc-kit.js' : `${flags.entry}, bundled for this run`,
 };

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'puppeteer-core';
 import type { Relay } from '../server/index.js';
 import { BUSY_OTHERS, cpuSample, othersCpu } from './cpu.js';
-import { alternate, sourceState, bundleKit, runBench, startBench } from './harness.js';
+import { alternate, bundleKit, numeric, runBench, sourceState, startBench } from './harness.js';
 import type { DataBench, Impl, RunResult } from './data-page/page.js';
 
 /** rtc-kit's median throughput must be at least this share of the raw sender's. */
@@ -45,16 +45,6 @@ const { values: flags } = parseArgs({
     'raw-message': { type: 'string' },
   },
 });
-
-/** Reads a number flag, or exits with a message. */
-function numeric(name: string, value: string, min: number, integer = true): number {
-  const n = Number(value);
-  if (!(integer ? Number.isInteger(n) : Number.isFinite(n)) || n < min) {
-    console.error(`--${name} takes ${integer ? 'an integer' : 'a number'} ≥ ${min}, not ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const config = {
   sizeMiB: numeric('size', flags.size, 1 / 1024, false),

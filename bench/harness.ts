@@ -21,6 +21,16 @@ import puppeteer, { type Browser, type LaunchOptions } from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
 import { Relay } from '../server/index.js';
 
+/** Reads a number flag (an integer unless `integer` is false), or exits with a message. */
+export function numeric(name: string, value: string, min: number, integer = true): number {
+  const n = Number(value);
+  if (!(integer ? Number.isInteger(n) : Number.isFinite(n)) || n < min) {
+    console.error(`--${name} takes ${integer ? 'an integer' : 'a number'} ≥ ${min}, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
 /** The commit and the uncommitted files of src/, so a result says what it measured. */
 export function sourceState(): { commit: string; dirty: string[] } {
   try {

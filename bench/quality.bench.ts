@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { Browser } from 'puppeteer-core';
 import type { Relay } from '../server/index.js';
 import { BUSY_OTHERS, cpuSample, othersCpu } from './cpu.js';
-import { sourceState, bundleKit, runBench, startBench } from './harness.js';
+import { bundleKit, numeric, runBench, sourceState, startBench } from './harness.js';
 import type { PeerQualityOptions } from '../src/machines/peer.machine.js';
 import type { Level, QualityBench, Received, Snapshot, Stalls } from './quality-page/page.js';
 
@@ -44,16 +44,6 @@ const { values: flags } = parseArgs({
     timeout: { type: 'string', default: '30000' },
   },
 });
-
-/** Reads a number flag, or exits with a message. */
-function numeric(name: string, value: string, min: number, integer = true): number {
-  const n = Number(value);
-  if (!(integer ? Number.isInteger(n) : Number.isFinite(n)) || n < min) {
-    console.error(`--${name} takes ${integer ? 'an integer' : 'a number'} ≥ ${min}, not ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const config = {
   runs: numeric('runs', flags.runs, 1),
