@@ -23,8 +23,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'puppeteer-core';
 import type { Relay } from '../server/index.js';
-import { BUSY_OTHERS, cpuSample, othersCpu } from './cpu.js';
-import { alternate, bundleKit, numeric, runBench, sourceState, startBench } from './harness.js';
+import { cpuSample, othersCpu } from './cpu.js';
+import { alternate, bundleKit, machineLines, numeric, runBench, sourceState, startBench } from './harness.js';
 import type { DataBench, Impl, RunResult } from './data-page/page.js';
 
 /** rtc-kit's median throughput must be at least this share of the raw sender's. */
@@ -207,15 +207,8 @@ function report(s: Summary): string {
     `${s.config.runs} run(s) of each after ${s.config.warmup} warm-up run(s), alternating which goes first. ` +
       `MiB/s = MiB (2^20 bytes) / s, from the first send to the receiver having every byte ` +
       `(rtc-kit: SHA-256 checked and the Blob made).`,
-    `${s.chromium}, ${s.cpus} CPUs; src at ${s.source.commit}` +
-      (s.source.dirty.length ? ` with uncommitted changes in ${s.source.dirty.join(', ')}` : '') +
-      '.',
+    ...machineLines(s),
   ];
-  if (s.othersCpu !== null)
-    lines.push(
-      `${s.othersCpu > BUSY_OTHERS ? 'WARNING: ' : ''}other processes used ${(s.othersCpu * 100).toFixed(0)} % ` +
-        `of the CPUs during the runs; load average ${s.load.toFixed(1)}.`,
-    );
   if (s.config.profile) lines.push(`CPU profiles in ${s.config.profile}: profiling slows the page.`);
   const W = [32, 12, 12];
   const row = (cells: string[]): string =>

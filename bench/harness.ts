@@ -20,6 +20,7 @@ import { build, type BuildOptions } from 'esbuild';
 import puppeteer, { type Browser, type LaunchOptions } from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
 import { Relay } from '../server/index.js';
+import { BUSY_OTHERS } from './cpu.js';
 
 /** Reads a number flag (an integer unless `integer` is false), or exits with a message. */
 export function numeric(name: string, value: string, min: number, integer = true): number {
@@ -43,6 +44,30 @@ export function sourceState(): { commit: string; dirty: string[] } {
   } catch {
     return { commit: 'unknown', dirty: [] };
   }
+}
+
+/**
+ * The lines a report opens its machine description with: the browser, the CPUs, the source measured, and what
+ * other processes used of the machine (flagged over {@link BUSY_OTHERS}).
+ */
+export function machineLines(s: {
+  chromium: string;
+  cpus: number;
+  source: { commit: string; dirty: string[] };
+  othersCpu: number | null;
+  load: number;
+}): string[] {
+  const lines = [
+    `${s.chromium}, ${s.cpus} CPUs; src at ${s.source.commit}` +
+      (s.source.dirty.length ? ` with uncommitted changes in ${s.source.dirty.join(', ')}` : '') +
+      '.',
+  ];
+  if (s.othersCpu !== null)
+    lines.push(
+      `${s.othersCpu > BUSY_OTHERS ? 'WARNING: ' : ''}other processes used ${(s.othersCpu * 100).toFixed(0)} % ` +
+        `of the CPUs during the runs; load average ${s.load.toFixed(1)}.`,
+    );
+  return lines;
 }
 
 /** A started benchmark: its served directory, relay and Chromium. */

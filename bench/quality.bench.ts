@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'puppeteer-core';
 import type { Relay } from '../server/index.js';
-import { BUSY_OTHERS, cpuSample, othersCpu } from './cpu.js';
-import { bundleKit, numeric, runBench, sourceState, startBench } from './harness.js';
+import { cpuSample, othersCpu } from './cpu.js';
+import { bundleKit, machineLines, numeric, runBench, sourceState, startBench } from './harness.js';
 import type { PeerQualityOptions } from '../src/machines/peer.machine.js';
 import type { Level, QualityBench, Received, Snapshot, Stalls } from './quality-page/page.js';
 
@@ -265,15 +265,8 @@ function report(s: Summary): string {
       `sides show video.`,
     `Per run: the mean of the two directions (what Alice receives of Bob's video, and Bob of Alice's); below, the ` +
       `median over the runs.`,
-    `${s.chromium}, ${s.cpus} CPUs; src at ${s.source.commit}` +
-      (s.source.dirty.length ? ` with uncommitted changes in ${s.source.dirty.join(', ')}` : '') +
-      '.',
+    ...machineLines(s),
   ];
-  if (s.othersCpu !== null)
-    lines.push(
-      `${s.othersCpu > BUSY_OTHERS ? 'WARNING: ' : ''}other processes used ${(s.othersCpu * 100).toFixed(0)} % ` +
-        `of the CPUs during the runs; load average ${s.load.toFixed(1)}.`,
-    );
   const W = [28, 10, 14, 8];
   const row = (cells: string[]): string =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(W[0] ?? 0) : cell.padStart(W[i] ?? 0))).join('');
