@@ -9,6 +9,9 @@
  *   --seconds S    the measured period, from both sides connected and showing video (default 30)
  *   --json         print a machine-readable summary instead of the table
  *   --timeout MS   how long connecting may take before a run fails (default 30000)
+ *   --kbps N       the link's throughput each way, kbit/s (default 300)
+ *   --loss P       the link's random packet loss, % (default 5): `--kbps 10000` with the default loss is the
+ *                  control that tells loss from congestion
  *
  * @module
  */
@@ -27,23 +30,25 @@ const MODES = ['auto', 'off'] as const;
 type Mode = (typeof MODES)[number];
 const QUALITY: Record<Mode, PeerQualityOptions> = { auto: { mode: 'auto' }, off: { off: true } };
 const LABELS: Record<Mode, string> = { auto: 'auto', off: 'browser only' };
-/** The impaired link: what test/browser/quality.test.ts uses. Throughputs are in bytes per second. */
-const CONDITIONS = {
-  offline: false,
-  latency: 150,
-  downloadThroughput: 300_000 / 8,
-  uploadThroughput: 300_000 / 8,
-  packetLoss: 5,
-};
-
 const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '30' },
     json: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '30000' },
+    kbps: { type: 'string', default: '300' },
+    loss: { type: 'string', default: '5' },
   },
 });
+
+/** The impaired link: by default what test/browser/quality.test.ts uses. Throughputs are in bytes per second. */
+const CONDITIONS = {
+  offline: false,
+  latency: 150,
+  downloadThroughput: (numeric('kbps', flags.kbps, 1, false) * 1000) / 8,
+  uploadThroughput: (numeric('kbps', flags.kbps, 1, false) * 1000) / 8,
+  packetLoss: numeric('loss', flags.loss, 0, false),
+};
 
 const config = {
   runs: numeric('runs', flags.runs, 1),

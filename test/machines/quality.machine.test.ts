@@ -100,7 +100,8 @@ describe('encodingFor', () => {
       degradationPreference: undefined,
     });
     assert.equal(encodingFor('high', DEFAULT_LEVELS, { maxBitrate: 300_000 }).maxBitrate, 300_000);
-    assert.equal(encodingFor('low', DEFAULT_LEVELS, { maxFramerate: 10 }).maxFramerate, 10);
+    assert.equal(encodingFor('low', DEFAULT_LEVELS, { maxFramerate: 5 }).maxFramerate, 5);
+    assert.equal(encodingFor('medium', DEFAULT_LEVELS, { maxFramerate: 10 }).maxFramerate, 10);
     assert.deepEqual(encodingFor('audio-only', DEFAULT_LEVELS, {}, 'balanced'), {
       active: false,
       degradationPreference: 'balanced',
@@ -233,7 +234,7 @@ describe('qualityMachine rules', () => {
     assert.deepEqual(applied.at(-1), {
       active: true,
       maxBitrate: 100_000,
-      maxFramerate: 15,
+      maxFramerate: 8,
       scaleResolutionDownBy: 4,
       degradationPreference: 'maintain-resolution',
     });
