@@ -5,7 +5,8 @@
  * what each side receives over a fixed period: freezes, loss, frame rate, resolution. In one headless Chromium; each
  * run gets a fresh browser context and page. See the `## Quality` section of docs/benchmarks.md.
  *
- *   --runs N       pairs of runs, one of each mode, alternating which goes first (default 2)
+ *   --runs N       pairs of runs, one of each mode, alternating which goes first (default 4: one direction's
+ *                  freezes range from 2 to 18 on the same link, and 2 pairs could flip the verdict)
  *   --seconds S    the measured period, from both sides connected and showing video (default 30)
  *   --json         print a machine-readable summary instead of the table
  *   --timeout MS   how long connecting may take before a run fails (default 30000)
@@ -32,7 +33,7 @@ const QUALITY: Record<Mode, PeerQualityOptions> = { auto: { mode: 'auto' }, off:
 const LABELS: Record<Mode, string> = { auto: 'auto', off: 'browser only' };
 const { values: flags } = parseArgs({
   options: {
-    runs: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '30' },
     json: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '30000' },
