@@ -42,12 +42,14 @@ const { values: flags } = parseArgs({
   },
 });
 
-/** The impaired link: by default what test/browser/quality.test.ts uses. Throughputs are in bytes per second. */
+/** The link's throughput each way, in bytes per second. */
+const throughput = (numeric('kbps', flags.kbps, 1, false) * 1000) / 8;
+/** The impaired link: by default what test/browser/quality.test.ts uses. */
 const CONDITIONS = {
   offline: false,
   latency: 150,
-  downloadThroughput: (numeric('kbps', flags.kbps, 1, false) * 1000) / 8,
-  uploadThroughput: (numeric('kbps', flags.kbps, 1, false) * 1000) / 8,
+  downloadThroughput: throughput,
+  uploadThroughput: throughput,
   packetLoss: numeric('loss', flags.loss, 0, false),
 };
 
