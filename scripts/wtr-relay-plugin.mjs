@@ -81,7 +81,11 @@ export function relayPlugin() {
         });
         const turn = await coturn;
         return once(`turn-relay ${secret}`, async () => {
-          const node = await startRelay({ turnUrls: [turn.url], turnSecret: TURN_SECRETS[secret] });
+          const node = await startRelay({
+            turnUrls: [turn.url],
+            turnSecret: TURN_SECRETS[secret],
+            turnWithoutAuth: true,
+          });
           services.push(() => node.relay.close());
           return { url: node.url, turn: turn.url };
         });

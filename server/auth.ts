@@ -69,13 +69,3 @@ export async function verifyToken(
     return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
   }
 }
-
-/**
- * A request URL fit for logs: the value of every `token` parameter replaced with `[redacted]`.
- *
- * @example
- * redactUrl('/signal?token=eyJ…&x=1'); // '/signal?token=[redacted]&x=1'
- */
-export function redactUrl(url: string | undefined): string {
-  return (url ?? '/').replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
-}

@@ -11,6 +11,7 @@
 export { Relay, SIGNAL_PATH, type RelayHealth } from './relay.js';
 export {
   DEFAULT_OPTIONS,
+  MAX_TURN_TTL,
   OPTION_SPECS,
   RelayOptionsError,
   parseDuration,
@@ -18,7 +19,8 @@ export {
   type RelayOptions,
 } from './options.js';
 export { TokenBucket } from './rate-limit.js';
-export { mintToken, verifyToken, redactUrl, type MintOptions, type TokenClaims } from './auth.js';
+export { mintToken, verifyToken, type MintOptions, type TokenClaims } from './auth.js';
+export { originAllowed, redactUrl, PROBE_CODES, REFUSALS, type Refusal } from './admission.js';
 export { turnCredentials, iceServersFor, type TurnCredentials } from './turn.js';
 export { MemoryBackplane, type Backplane, type BackplaneJoin, type BackplaneSink } from './backplane.js';
 export { RedisBackplane, type RedisBackplaneOptions } from './redis-backplane.js';

@@ -1,5 +1,11 @@
+import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { RTCIceServerConfig } from '../src/signaling/protocol.js';
+import { checkOriginPattern } from './admission.js';
+import type { Backplane } from './backplane.js';
+
+/** The longest a TURN credential may live: a leaked one is an open relay until it expires. */
+export const MAX_TURN_TTL = 86_400;
 
 /** Options of {@link Relay}. Every field has a documented default in {@link DEFAULT_OPTIONS}. */
 export interface RelayOptions {
@@ -19,7 +25,10 @@ export interface RelayOptions {
   rateLimit: number;
   /** Messages a connection may send in a burst above the sustained rate. */
   rateBurst: number;
-  /** Rate-limited messages in a row after which the connection is closed with 1008. */
+  /**
+   * Rate-limited messages within one second after which the connection is closed with 1008: a client sustaining
+   * several times its rate is cut off within a second, one that slightly overshoots is only told.
+   */
   rateLimitClose: number;
   /** Milliseconds between heartbeat pings; a socket that misses one pong is terminated. */
   heartbeatInterval: number;
@@ -32,10 +41,21 @@ export interface RelayOptions {
    * Off when empty: anyone may connect.
    */
   secret: string;
-  /** Origins (`https://app.example`) whose pages may connect; any other `Origin` gets 403. Any when empty. */
+  /**
+   * Origins (`https://app.example`, or `https://*.example.com` for any subdomain) whose pages may connect; any
+   * other `Origin` gets 403. Any when empty.
+   */
   allowOrigins: string[];
-  /** Open connections from one IP address; the next upgrade gets 429. */
+  /** Open connections, upgrades in progress and held sessions of one IP address; the next upgrade gets 429. */
   maxConnectionsPerIp: number;
+  /** Open TCP connections in all, HTTP and WebSocket; past it new ones are dropped at once. */
+  maxConnections: number;
+  /** Upgrades in progress (waiting on a token check) at once; past it an upgrade gets 503. */
+  maxPendingUpgrades: number;
+  /** Ms a client has to send its request headers; slower connections are closed. */
+  headerTimeout: number;
+  /** Ms a connection may stay open without being in a room (after connecting or a `leave`); then closed with 1008. */
+  joinTimeout: number;
   /**
    * Take the client address from the last `X-Forwarded-For` entry (set by your load balancer) for the per-IP cap
    * and the logs. Only behind a proxy that sets it: otherwise clients could pick their own address.
@@ -47,12 +67,21 @@ export interface RelayOptions {
   turnUrls: string[];
   /** coturn's `static-auth-secret`, which signs the TURN credentials (its REST API scheme). */
   turnSecret: string;
-  /** Seconds a TURN credential stays valid. */
+  /** Seconds a TURN credential stays valid; at most {@link MAX_TURN_TTL} (24 h). */
   turnTtl: number;
+  /**
+   * Hand TURN credentials to clients that need no token. Without `secret`, anyone who can reach the relay gets
+   * credentials, which makes the TURN server an open relay: the relay refuses to start that way unless this is set.
+   */
+  turnWithoutAuth: boolean;
   /** Ms a session whose socket dropped without `leave` is kept for a `resume`; 0 turns resume off. */
   resumeGrace: number;
   /** Messages kept for a dropped session; one more ends it at once (its room is told `peer-left`). */
   resumeBuffer: number;
+  /** Bytes kept for a dropped session; past it the session ends at once, like past `resumeBuffer` messages. */
+  resumeBufferBytes: number;
+  /** Bearer token `GET /metrics` requires (`Authorization: Bearer …`). Open to anyone when empty. */
+  metricsToken: string;
   /** `redis://host:6379`: share rooms with other relay nodes through Redis. In-memory (one node) when empty. */
   redisUrl: string;
   /** Ms a node's Redis records live without a refresh; a dead node's peers leave this long after it dies. */
@@ -61,10 +90,12 @@ export interface RelayOptions {
   logLevel: string;
   /** A pino logger to use instead of the default one writing JSON lines to stdout. */
   logger?: Logger;
+  /** A backplane to use instead of the one `redisUrl` picks (in-memory, or Redis): for embedding and tests. */
+  backplane?: Backplane;
 }
 
 /** The defaults, one place. */
-export const DEFAULT_OPTIONS: Readonly<Omit<RelayOptions, 'logger'>> = Object.freeze({
+export const DEFAULT_OPTIONS: Readonly<Omit<RelayOptions, 'logger' | 'backplane'>> = Object.freeze({
   port: 8787,
   host: '127.0.0.1',
   static: '',
@@ -80,13 +111,20 @@ export const DEFAULT_OPTIONS: Readonly<Omit<RelayOptions, 'logger'>> = Object.fr
   secret: '',
   allowOrigins: [],
   maxConnectionsPerIp: 50,
+  maxConnections: 10_000,
+  maxPendingUpgrades: 256,
+  headerTimeout: 10_000,
+  joinTimeout: 15_000,
   trustProxy: false,
   stunUrls: [],
   turnUrls: [],
   turnSecret: '',
   turnTtl: 3600,
+  turnWithoutAuth: false,
   resumeGrace: 15_000,
   resumeBuffer: 256,
+  resumeBufferBytes: 256 * 1024,
+  metricsToken: '',
   redisUrl: '',
   redisTtl: 15_000,
   logLevel: 'info',
@@ -154,7 +192,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'rate-limit-close',
     env: 'RTC_RELAY_RATE_LIMIT_CLOSE',
     kind: 'integer',
-    help: 'rate-limited messages in a row before closing with 1008',
+    help: 'rate-limited messages within 1 s before closing with 1008',
   },
   {
     key: 'heartbeatInterval',
@@ -196,7 +234,35 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'max-per-ip',
     env: 'RTC_RELAY_MAX_PER_IP',
     kind: 'integer',
-    help: 'open connections per client IP; more get 429',
+    help: 'connections and held sessions per client IP; more get 429',
+  },
+  {
+    key: 'maxConnections',
+    flag: 'max-connections',
+    env: 'RTC_RELAY_MAX_CONNECTIONS',
+    kind: 'integer',
+    help: 'open TCP connections in all; more are dropped',
+  },
+  {
+    key: 'maxPendingUpgrades',
+    flag: 'max-pending',
+    env: 'RTC_RELAY_MAX_PENDING',
+    kind: 'integer',
+    help: 'upgrades being checked at once; more get 503',
+  },
+  {
+    key: 'headerTimeout',
+    flag: 'header-timeout',
+    env: 'RTC_RELAY_HEADER_TIMEOUT',
+    kind: 'integer',
+    help: 'ms a client has to send its request headers',
+  },
+  {
+    key: 'joinTimeout',
+    flag: 'join-timeout',
+    env: 'RTC_RELAY_JOIN_TIMEOUT',
+    kind: 'integer',
+    help: 'ms a connection may stay outside a room (1008)',
   },
   {
     key: 'trustProxy',
@@ -219,7 +285,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'turn-ttl',
     env: 'RTC_RELAY_TURN_TTL',
     kind: 'duration',
-    help: 'TURN credential lifetime, s (or 90s, 15m, 1h, 1d)',
+    help: 'TURN credential lifetime, s (or 90s, 15m, 1h; at most 1d)',
+  },
+  {
+    key: 'turnWithoutAuth',
+    flag: 'turn-without-auth',
+    env: 'RTC_RELAY_TURN_WITHOUT_AUTH',
+    kind: 'boolean',
+    help: 'hand TURN credentials out without --secret (open relay!)',
   },
   {
     key: 'resumeGrace',
@@ -234,6 +307,20 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     env: 'RTC_RELAY_RESUME_BUFFER',
     kind: 'integer',
     help: 'messages kept for a dropped session',
+  },
+  {
+    key: 'resumeBufferBytes',
+    flag: 'resume-buffer-bytes',
+    env: 'RTC_RELAY_RESUME_BUFFER_BYTES',
+    kind: 'integer',
+    help: 'bytes kept for a dropped session',
+  },
+  {
+    key: 'metricsToken',
+    flag: 'metrics-token',
+    env: 'RTC_RELAY_METRICS_TOKEN',
+    kind: 'string',
+    help: 'bearer token GET /metrics requires (open when empty)',
   },
   {
     key: 'redisUrl',
@@ -311,6 +398,14 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(seconds) ? seconds : undefined;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 const isStringList = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
 
@@ -333,8 +428,13 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     'heartbeatInterval',
     'maxBufferedAmount',
     'maxConnectionsPerIp',
+    'maxConnections',
+    'maxPendingUpgrades',
+    'headerTimeout',
+    'joinTimeout',
     'turnTtl',
     'resumeBuffer',
+    'resumeBufferBytes',
     'redisTtl',
   ];
   for (const key of positive) {
@@ -362,14 +462,8 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     throw new RelayOptionsError('secret must be at least 32 characters: shorter HS256 keys can be brute-forced');
   if (!isStringList(resolved.allowOrigins)) throw new RelayOptionsError('allowOrigins must be a list of origins');
   for (const origin of resolved.allowOrigins) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      // Reported below.
-    }
-    if (parsed?.origin !== origin)
-      throw new RelayOptionsError(`allowOrigins takes origins such as https://app.example (no path), got "${origin}"`);
+    const problem = checkOriginPattern(origin);
+    if (problem) throw new RelayOptionsError(`allowOrigins ${problem}`);
   }
   if (typeof resolved.trustProxy !== 'boolean') throw new RelayOptionsError('trustProxy must be true or false');
   if (!isStringList(resolved.stunUrls) || !resolved.stunUrls.every((url) => /^stuns?:/.test(url)))
@@ -380,6 +474,21 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     throw new RelayOptionsError('turnUrls need turnSecret, the secret the TURN server checks credentials with');
   if (resolved.turnSecret && resolved.turnUrls.length === 0)
     throw new RelayOptionsError('turnSecret is set but turnUrls is empty: say which TURN servers it is for');
+  if (resolved.turnTtl > MAX_TURN_TTL)
+    throw new RelayOptionsError(`turnTtl must be at most ${MAX_TURN_TTL} s (24 h), got ${resolved.turnTtl}`);
+  if (typeof resolved.turnWithoutAuth !== 'boolean')
+    throw new RelayOptionsError('turnWithoutAuth must be true or false');
+  if (resolved.turnSecret && !resolved.secret && !resolved.turnWithoutAuth)
+    throw new RelayOptionsError(
+      'turnSecret without secret would hand TURN credentials to anyone (an open relay): set secret, ' +
+        'or turnWithoutAuth if that is what you want',
+    );
+  if (typeof resolved.metricsToken !== 'string') throw new RelayOptionsError('metricsToken must be a string');
+  for (const key of ['static', 'kitDir'] as const) {
+    const dir = resolved[key];
+    if (typeof dir !== 'string') throw new RelayOptionsError(`${key} must be a directory path`);
+    if (dir && !isDirectory(dir)) throw new RelayOptionsError(`${key} "${dir}" is not a directory`);
+  }
   if (resolved.redisUrl && !/^rediss?:\/\//.test(resolved.redisUrl))
     throw new RelayOptionsError(`redisUrl must be a redis:// or rediss:// URL, got "${resolved.redisUrl}"`);
   if (resolved.redisTtl < 100) throw new RelayOptionsError('redisTtl must be at least 100 ms');

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import sirv from 'sirv';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import {
   CLOSE_CODES,
@@ -16,12 +15,21 @@ import {
   type ServerMessage,
   type SignalMessage,
 } from '../src/signaling/protocol.js';
-import { redactUrl, verifyToken, type TokenClaims } from './auth.js';
+import {
+  originAllowed,
+  PROBE_CODES,
+  redactUrl,
+  refusalResponse,
+  REFUSALS,
+  requestUrl,
+  type Refusal,
+} from './admission.js';
+import { verifyToken, type TokenClaims } from './auth.js';
 import { MemoryBackplane, type Backplane, type BackplaneJoin } from './backplane.js';
 import { RelayMetrics } from './metrics.js';
 import { resolveOptions, type RelayOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';
-import { RedisBackplane } from './redis-backplane.js';
+import { fileServer, kitFiles, type Handler } from './static.js';
 import { iceServersFor } from './turn.js';
 
 /** Path that takes WebSocket signaling. */
@@ -36,10 +44,16 @@ interface Connection {
   readonly bucket: TokenBucket;
   /** What its token grants; undefined when the relay has no secret. */
   readonly claims?: TokenClaims;
-  /** Rate-limited messages in a row. */
-  dropped: number;
+  /** Rate-limited messages in the current one-second window, and when it began. */
+  limited: { since: number; dropped: number };
   /** Cleared by each heartbeat, set again by the pong. */
   alive: boolean;
+  /** Called with `true` at the next pong, or `false` if the socket closes first: liveness probes waiting. */
+  pongWaiters: ((alive: boolean) => void)[];
+  /** Closes the connection if it is not in a room by then (after connecting or a leave). */
+  joinTimer?: NodeJS.Timeout;
+  /** Set once the relay decided to close it: its frames are dropped unread from then on. */
+  closing: boolean;
   /** The session it carries, once joined. */
   peer?: Peer;
   /** Set when the relay cut it off for a limit: its session ends at once instead of waiting for a resume. */
@@ -60,24 +74,25 @@ interface Peer {
   /** The token that resumes it; rotated at each welcome. */
   resume?: string;
   connection?: Connection;
-  /** Set while held: the grace timer, and what arrived for it meanwhile. */
-  held?: { timer: NodeJS.Timeout; buffer: { type: ServerMessage['type']; text: string }[] };
+  /** Set while held: the grace timer, and what arrived for it meanwhile (and its size in bytes). */
+  held?: { timer: NodeJS.Timeout; buffer: { type: ServerMessage['type']; text: string }[]; bytes: number };
 }
 
 /** Counts `GET /healthz` reports. */
 export interface RelayHealth {
-  ok: true;
+  ok: boolean;
   rooms: number;
   peers: number;
 }
 
-/** Why an upgrade was refused, and its HTTP status line. */
-const REFUSALS = {
-  path: '404 Not Found',
-  auth: '401 Unauthorized',
-  origin: '403 Forbidden',
-  'ip-limit': '429 Too Many Requests',
-} as const;
+/** The verdict on a request for a signaling socket: what its token grants, or why it is refused. */
+type Verdict = { ok: true; claims?: TokenClaims } | { ok: false; refusal: Refusal; detail?: string };
+
+/** Longest wait for a pong when a resume would take over a session whose socket still looks open. */
+const LIVENESS_PROBE_MS = 2000;
+
+/** Ms a connection the relay closes may take to finish the closing handshake before it is cut. */
+const CLOSE_GRACE_MS = 1000;
 
 /**
  * The rtc-kit signaling relay: rooms, targeted routing, limits, heartbeats, tokens and session resume over
@@ -99,15 +114,17 @@ export class Relay {
   readonly metrics: RelayMetrics;
   readonly #log: Logger;
   readonly #wss: WebSocketServer;
-  readonly #backplane: Backplane;
+  #backplane: Backplane;
   /** Peers on this node, by room, in join order. */
   readonly #rooms = new Map<string, Map<string, Peer>>();
   /** Peers by resume token. */
   readonly #resumable = new Map<string, Peer>();
   readonly #connections = new Set<Connection>();
-  /** Open connections and upgrades in progress, by client address. */
+  /** Open sockets (upgrades in progress and connections) and held sessions, by client address. */
   readonly #perAddress = new Map<string, number>();
-  readonly #static: ((req: IncomingMessage, res: ServerResponse, next: () => void) => void)[] = [];
+  /** Upgrades waiting on a token check. */
+  #pending = 0;
+  readonly #static: Handler[] = [];
   #heartbeat?: NodeJS.Timeout;
   #closing = false;
 
@@ -121,9 +138,8 @@ export class Relay {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.#backplane = this.options.redisUrl
-      ? new RedisBackplane({ url: this.options.redisUrl, ttl: this.options.redisTtl, log: this.#log })
-      : new MemoryBackplane();
+    // Redis is loaded in listen(), and only with redisUrl: a lone relay never loads ioredis.
+    this.#backplane = this.options.backplane ?? new MemoryBackplane();
     this.metrics = new RelayMetrics({
       connections: () => this.#connections.size,
       rooms: () => this.#rooms.size,
@@ -134,26 +150,38 @@ export class Relay {
         return held;
       },
     });
-    if (this.options.static) this.#static.push(sirv(this.options.static, { dev: false, etag: true }));
-    if (this.options.kitDir) {
-      // The kit is loaded with <script type="module"> from pages on any origin, which needs CORS.
-      const kit = sirv(this.options.kitDir, {
-        dev: false,
-        etag: true,
-        setHeaders: (res) => res.setHeader('Access-Control-Allow-Origin', '*'),
-      });
-      this.#static.push((req, res, next) => {
-        if (!req.url?.startsWith('/dist/')) return next();
-        req.url = req.url.slice('/dist'.length);
-        kit(req, res, next);
-      });
-    }
-    this.server = createServer((req, res) => this.#onRequest(req, res));
-    this.server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
+    if (this.options.static) this.#static.push(fileServer(this.options.static));
+    if (this.options.kitDir) this.#static.push(kitFiles(this.options.kitDir));
+    this.server = createServer(
+      {
+        // Slow or half-sent requests (upgrades included) are cut off after headerTimeout, checked every second.
+        headersTimeout: this.options.headerTimeout,
+        requestTimeout: Math.max(this.options.headerTimeout, 30_000),
+        connectionsCheckingInterval: Math.min(1000, this.options.headerTimeout),
+      },
+      (req, res) =>
+        this.#guard(
+          'request',
+          () => this.#onRequest(req, res),
+          () => internalError(res),
+        ),
+    );
+    this.server.maxConnections = this.options.maxConnections;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#guard(
+        'upgrade',
+        () => this.#onUpgrade(req, socket, head),
+        () => socket.destroy(),
+      ),
+    );
   }
 
   /** Starts the backplane, then listens. Resolves with the bound address once ready. */
   async listen(): Promise<AddressInfo> {
+    if (this.options.redisUrl && !this.options.backplane) {
+      const { RedisBackplane } = await import('./redis-backplane.js');
+      this.#backplane = new RedisBackplane({ url: this.options.redisUrl, ttl: this.options.redisTtl, log: this.#log });
+    }
     await this.#backplane.start({
       joined: (room, peer) => this.#broadcast(room, undefined, { type: 'peer-joined', peer }),
       left: (room, id) => this.#broadcast(room, undefined, { type: 'peer-left', peer: id }),
@@ -181,7 +209,7 @@ export class Relay {
   health(): RelayHealth {
     let peers = 0;
     for (const room of this.#rooms.values()) peers += room.size;
-    return { ok: true, rooms: this.#rooms.size, peers };
+    return { ok: !this.#closing, rooms: this.#rooms.size, peers };
   }
 
   /**
@@ -205,14 +233,44 @@ export class Relay {
     await this.#backplane.close();
   }
 
+  /**
+   * Runs one handler of outside input. Whatever it throws costs that one request or frame, never the process:
+   * logged, answered by `fail`, and the relay goes on.
+   */
+  #guard(what: string, handle: () => void, fail: () => void): void {
+    try {
+      handle();
+    } catch (error) {
+      this.#log.error({ err: error, in: what }, 'handler failed');
+      try {
+        fail();
+      } catch {
+        // Nothing more can be done for this one.
+      }
+    }
+  }
+
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = requestUrl(req.url);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('Bad request\n');
+      return;
+    }
+    const path = url.pathname;
+    if (path === SIGNAL_PATH && (req.method === 'GET' || req.method === 'HEAD')) return this.#probe(req, res, url);
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(this.health()));
+      const health = this.health();
+      res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(health));
       return;
     }
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (!this.#metricsAllowed(req)) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' });
+        res.end('Unauthorized\n');
+        return;
+      }
       this.metrics.registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': this.metrics.registry.contentType, 'cache-control': 'no-store' });
@@ -238,6 +296,65 @@ export class Relay {
     next(0);
   }
 
+  /** Whether a `/metrics` request carries the metrics token (or none is needed). */
+  #metricsAllowed(req: IncomingMessage): boolean {
+    const { metricsToken } = this.options;
+    if (!metricsToken) return true;
+    const given = Buffer.from(req.headers.authorization ?? '');
+    const expected = Buffer.from(`Bearer ${metricsToken}`);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /**
+   * `GET /signal` without an upgrade: tells a client whose WebSocket failed why, since browsers hide the status of
+   * a refused handshake. The same checks as an upgrade, nothing counted or held. See docs/protocol.md.
+   */
+  #probe(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const answer = (verdict: Verdict): void => {
+      const status = verdict.ok ? 200 : REFUSALS[verdict.refusal].status;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'access-control-allow-origin': '*',
+      });
+      res.end(
+        JSON.stringify(
+          verdict.ok
+            ? { ok: true }
+            : { ok: false, code: PROBE_CODES[verdict.refusal], message: REFUSALS[verdict.refusal].message },
+        ),
+      );
+    };
+    // A fetch from the relay's own origin carries no Origin header: only a cross-origin page is checked.
+    const early = this.#screen(req, url, req.headers.origin !== undefined);
+    if (early) return answer(early);
+    if ((this.#perAddress.get(this.#addressOf(req)) ?? 0) >= this.options.maxConnectionsPerIp)
+      return answer({ ok: false, refusal: 'ip-limit' });
+    void this.#authenticate(url).then(answer, () => answer({ ok: false, refusal: 'busy' }));
+  }
+
+  /** The checks that need no count and no token: shutting down, path, origin. A refusal, or `undefined`. */
+  #screen(req: IncomingMessage, url: URL, checkOrigin = true): Verdict | undefined {
+    if (this.#closing) return { ok: false, refusal: 'busy', detail: 'shutting down' };
+    if (url.pathname !== SIGNAL_PATH) return { ok: false, refusal: 'path' };
+    if (checkOrigin && !originAllowed(this.options.allowOrigins, req.headers.origin))
+      return {
+        ok: false,
+        refusal: 'origin',
+        detail: `origin ${JSON.stringify((req.headers.origin ?? '').slice(0, 128) || null)} not allowed`,
+      };
+    return undefined;
+  }
+
+  /** Checks the token when the relay has a secret. Never rejects. */
+  async #authenticate(url: URL): Promise<Verdict> {
+    if (!this.options.secret) return { ok: true };
+    const result = await verifyToken(this.options.secret, url.searchParams.get('token'));
+    if (result.ok) return { ok: true, claims: result.claims };
+    this.metrics.authFailure(result.reason);
+    return { ok: false, refusal: 'auth', detail: `${result.reason} token` };
+  }
+
   /** The client's address: the socket's, or with `trustProxy` the one the proxy appended to X-Forwarded-For. */
   #addressOf(req: IncomingMessage): string {
     if (this.options.trustProxy) {
@@ -253,35 +370,63 @@ export class Relay {
     socket.on('error', onError);
     // Keep only what is needed: a closure over req would hold the request and its headers for the socket's life.
     const address = this.#addressOf(req);
-    const refuse = (reason: keyof typeof REFUSALS, detail?: string): void => {
-      this.metrics.rejected(reason);
-      // The URL may carry a token: it reaches the logs redacted, never raw.
-      this.#log.info({ address, url: redactUrl(req.url), reason: detail ?? reason }, 'upgrade refused');
-      socket.end(`HTTP/1.1 ${REFUSALS[reason]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const refuse = (refusal: Refusal, detail?: string): void => {
+      if (refusal !== 'bad-request') this.metrics.rejected(refusal);
+      // The URL may carry a token: only its path and parameter names reach the logs.
+      this.#log.info({ address, url: redactUrl(req.url), reason: detail ?? refusal }, 'upgrade refused');
+      if (socket.destroyed) return;
+      // As ws's own abortHandshake: end with the status, then destroy, so a peer that never closes its side
+      // cannot keep the socket (and its slot) open.
+      socket.once('finish', () => socket.destroy());
+      socket.end(refusalResponse(REFUSALS[refusal].status));
     };
-    const url = new URL(req.url ?? '/', 'http://relay');
-    if (url.pathname !== SIGNAL_PATH) return refuse('path');
-    const { allowOrigins } = this.options;
-    if (allowOrigins.length > 0 && !allowOrigins.includes(req.headers.origin ?? ''))
-      return refuse('origin', `origin ${JSON.stringify(req.headers.origin ?? null)} not allowed`);
-    const open = this.#perAddress.get(address) ?? 0;
-    if (open >= this.options.maxConnectionsPerIp) return refuse('ip-limit');
-    // Counted from now, so upgrades waiting on token checks cannot slip past the cap together.
-    this.#perAddress.set(address, open + 1);
-    const accept = (claims?: TokenClaims): void => {
-      if (socket.destroyed || this.#closing) return this.#release(address);
-      this.#wss.handleUpgrade(req, socket, head, (ws) => {
-        socket.off('error', onError); // ws has its own error handling from here on.
-        this.#onConnection(ws, address, claims);
+    const url = requestUrl(req.url);
+    if (!url) return refuse('bad-request');
+    const screened = this.#screen(req, url);
+    if (screened && !screened.ok) return refuse(screened.refusal, screened.detail);
+    if (!this.#take(address)) return refuse('ip-limit');
+    // Whichever way the socket ends (refused, aborted by ws, half-closed, or a connection that closes), its slot
+    // is given back once, by this listener.
+    socket.once('close', () => this.#release(address));
+    if (!this.options.secret) return this.#accept(req, socket, head, address, onError);
+    if (this.#pending >= this.options.maxPendingUpgrades) return refuse('busy', 'too many upgrades in progress');
+    this.#pending += 1;
+    void this.#authenticate(url)
+      .then((verdict) => {
+        this.#pending -= 1;
+        if (verdict.ok) this.#accept(req, socket, head, address, onError, verdict.claims);
+        else refuse(verdict.refusal, verdict.detail);
+      })
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, 'upgrade failed');
+        socket.destroy();
       });
-    };
-    if (!this.options.secret) return accept();
-    void verifyToken(this.options.secret, url.searchParams.get('token')).then((result) => {
-      if (result.ok) return accept(result.claims);
-      this.#release(address);
-      this.metrics.authFailure(result.reason);
-      refuse('auth', `${result.reason} token`);
+  }
+
+  #accept(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    address: string,
+    onError: (error: Error) => void,
+    claims?: TokenClaims,
+  ): void {
+    if (socket.destroyed || this.#closing) {
+      socket.destroy();
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', onError); // ws has its own error handling from here on.
+      this.#onConnection(ws, address, claims);
     });
+  }
+
+  /** Takes a slot of `address` unless it has its fill; a held session takes one regardless (`force`). */
+  #take(address: string, force = false): boolean {
+    const open = this.#perAddress.get(address) ?? 0;
+    if (!force && open >= this.options.maxConnectionsPerIp) return false;
+    this.#perAddress.set(address, open + 1);
+    return true;
   }
 
   #release(address: string): void {
@@ -297,16 +442,26 @@ export class Relay {
       address,
       bucket: new TokenBucket(this.options.rateLimit, this.options.rateBurst),
       claims,
-      dropped: 0,
+      limited: { since: 0, dropped: 0 },
       alive: true,
+      pongWaiters: [],
       kicked: false,
+      closing: false,
     };
     this.#connections.add(connection);
+    this.#awaitJoin(connection);
     this.#log.info({ peer: connection.id, address, sub: claims?.sub }, 'connect');
     ws.on('pong', () => {
       connection.alive = true;
+      for (const waiter of connection.pongWaiters.splice(0)) waiter(true);
     });
-    ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
+    ws.on('message', (data, isBinary) =>
+      this.#guard(
+        'message',
+        () => this.#onMessage(connection, data, isBinary),
+        () => this.#shut(connection, CLOSE_CODES.internalError, 'internal error'),
+      ),
+    );
     ws.on('error', (error) => {
       // A protocol error (oversized or invalid frame): ws closes the socket, and the session ends with it.
       connection.kicked = true;
@@ -314,7 +469,8 @@ export class Relay {
     });
     ws.on('close', (code, reason) => {
       this.#connections.delete(connection);
-      this.#release(address);
+      clearTimeout(connection.joinTimer);
+      for (const waiter of connection.pongWaiters.splice(0)) waiter(false);
       const peer = connection.peer;
       if (peer) this.#drop(peer, connection.kicked);
       this.#log.info(
@@ -330,39 +486,86 @@ export class Relay {
     });
   }
 
+  /** (Re)starts the join timeout: a connection outside a room is closed after `joinTimeout`. */
+  #awaitJoin(connection: Connection): void {
+    clearTimeout(connection.joinTimer);
+    connection.joinTimer = setTimeout(() => {
+      if (connection.peer) return;
+      this.#log.info({ peer: connection.id, address: connection.address, reason: 'join timeout' }, 'closing');
+      this.#shut(connection, CLOSE_CODES.policyViolation, 'join timeout');
+    }, this.options.joinTimeout);
+    connection.joinTimer.unref();
+  }
+
+  /**
+   * Closes a connection the relay is done with: its session ends at once (no resume), its frames are dropped
+   * unread from now on, and a peer that does not finish the closing handshake is cut after a second.
+   */
+  #shut(connection: Connection, code: number, reason: string): void {
+    if (connection.closing) return;
+    connection.closing = true;
+    connection.kicked = true;
+    connection.ws.close(code, reason);
+    setTimeout(() => connection.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
   #onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
-    if (!connection.bucket.take()) {
-      connection.dropped += 1;
-      this.metrics.rateLimited();
-      if (connection.dropped >= this.options.rateLimitClose) {
-        this.#log.warn({ peer: connection.peer?.id, room: connection.peer?.room }, 'closing rate-limited connection');
-        connection.kicked = true;
-        connection.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
-        return;
-      }
-      this.#error(connection, 'rate-limited', 'Too many messages; this one was dropped.');
-      return;
-    }
-    connection.dropped = 0;
+    if (connection.closing) return;
+    if (!connection.bucket.take()) return this.#rateLimited(connection);
     // Frames are answered in order: while a join waits on the backplane, later frames wait behind it.
     if (connection.inbox) connection.inbox.push([data, isBinary]);
     else this.#handle(connection, data, isBinary);
+  }
+
+  /**
+   * A frame over the rate: dropped and answered `rate-limited`. Counted per one-second window; a connection that
+   * gets `rateLimitClose` drops in one window sends several times its rate and is closed with 1008. Logged at
+   * most once a window per connection, with the count of the window before.
+   */
+  #rateLimited(connection: Connection): void {
+    this.metrics.rateLimited();
+    const now = performance.now();
+    const { limited } = connection;
+    if (now - limited.since >= 1000) {
+      this.#log.info(
+        { peer: connection.peer?.id ?? connection.id, room: connection.peer?.room, before: limited.dropped },
+        'rate limited',
+      );
+      limited.since = now;
+      limited.dropped = 0;
+    }
+    limited.dropped += 1;
+    if (limited.dropped >= this.options.rateLimitClose) {
+      this.#log.warn(
+        { peer: connection.peer?.id ?? connection.id, room: connection.peer?.room, dropped: limited.dropped },
+        'closing rate-limited connection',
+      );
+      return this.#shut(connection, CLOSE_CODES.policyViolation, 'rate limit exceeded');
+    }
+    this.#error(connection, 'rate-limited', 'Too many messages; this one was dropped.', false);
   }
 
   #handle(connection: Connection, data: RawData, isBinary: boolean): void {
     const pending = this.#dispatch(connection, data, isBinary);
     if (!pending) return;
     connection.inbox = [];
-    void pending.then(() => {
+    const drain = (): void => {
       const inbox = connection.inbox ?? [];
       connection.inbox = undefined;
-      while (inbox.length > 0 && !connection.inbox) {
+      while (inbox.length > 0 && !connection.inbox && !connection.closing) {
         const [next, binary] = inbox.shift()!;
         this.#handle(connection, next, binary);
       }
       // Another join is waiting: what is left waits behind it (its inbox is still empty, nothing ran since).
       if (connection.inbox) connection.inbox = inbox;
-    });
+    };
+    void pending.then(
+      () => this.#guard('message', drain, () => this.#shut(connection, CLOSE_CODES.internalError, 'internal error')),
+      (error: unknown) => {
+        this.#log.error({ err: error, peer: connection.id }, 'handler failed');
+        this.#shut(connection, CLOSE_CODES.internalError, 'internal error');
+      },
+    );
   }
 
   /** Handles one frame; returns a promise when the answer waits on the backplane. */
@@ -398,8 +601,25 @@ export class Relay {
     if (claims && claims.room !== '*' && claims.room !== message.room)
       return this.#error(connection, 'forbidden', `Your token does not grant room "${message.room}".`);
     if (message.resume && this.options.resumeGrace > 0) {
-      const peer = this.#resumable.get(message.resume);
-      if (peer && peer.room === message.room && peer.sub === claims?.sub) return this.#resume(connection, peer);
+      const token = message.resume;
+      const resumable = (): Peer | undefined => {
+        const peer = this.#resumable.get(token);
+        return peer && peer.room === message.room && peer.sub === claims?.sub ? peer : undefined;
+      };
+      const peer = resumable();
+      const live = peer?.connection;
+      if (peer && !live) return this.#resume(connection, peer);
+      if (peer && live) {
+        // The session's socket still looks open. Its owner may have lost it without the relay noticing (a new
+        // network, say), or someone else holds a stolen token: only a socket that fails a ping is taken over.
+        return this.#isAlive(live).then((alive) => {
+          if (connection.ws.readyState !== WebSocket.OPEN) return;
+          const still = resumable();
+          if (still && (!alive || !still.connection)) return this.#resume(connection, still);
+          this.#log.info({ peer: peer.id, room: peer.room, address: connection.address }, 'resume refused: live');
+          return this.#join(connection, { type: 'join', room: message.room, meta: message.meta });
+        });
+      }
       // Unknown, expired or someone else's: join as a new peer, which the client sees from its new id.
     }
     // meta.sub is the relay's to set, from the token, so nobody can pass for someone else.
@@ -417,6 +637,22 @@ export class Relay {
         connection.ws.close(CLOSE_CODES.internalError, 'join failed; reconnect');
       },
     );
+  }
+
+  /** Pings `connection`; resolves `true` at its pong, `false` if none comes within the probe time or it closes. */
+  #isAlive(connection: Connection): Promise<boolean> {
+    if (connection.ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), Math.min(LIVENESS_PROBE_MS, this.options.heartbeatInterval));
+      const done = (alive: boolean): void => {
+        clearTimeout(timer);
+        const index = connection.pongWaiters.indexOf(done);
+        if (index !== -1) connection.pongWaiters.splice(index, 1);
+        resolve(alive);
+      };
+      connection.pongWaiters.push(done);
+      connection.ws.ping();
+    });
   }
 
   #joined(connection: Connection, room: string, info: PeerInfo, result: BackplaneJoin): void {
@@ -439,6 +675,7 @@ export class Relay {
     if (!members) this.#rooms.set(room, (members = new Map()));
     members.set(peer.id, peer);
     connection.peer = peer;
+    clearTimeout(connection.joinTimer);
     this.#welcome(peer, result.peers);
     this.#broadcast(room, peer, { type: 'peer-joined', peer: info });
     this.#log.info({ peer: peer.id, room, address: connection.address, peers: members.size }, 'join');
@@ -453,11 +690,11 @@ export class Relay {
       previous.ws.close(CLOSE_CODES.superseded, 'session resumed on another connection');
     }
     const buffer = peer.held?.buffer ?? [];
-    clearTimeout(peer.held?.timer);
-    peer.held = undefined;
+    this.#unhold(peer);
     peer.connection = connection;
     peer.address = connection.address;
     connection.peer = peer;
+    clearTimeout(connection.joinTimer);
     this.metrics.resumed();
     this.#welcome(peer, this.#backplane.peers(peer.room, peer.id));
     for (const { type, text } of buffer) this.#sendText(connection, text, type);
@@ -500,15 +737,28 @@ export class Relay {
     else this.#hold(target, 'signal', text);
   }
 
-  /** Keeps `text` for a held peer, up to the bound. */
+  /** Keeps `text` for a held peer, up to the bounds in messages and bytes. */
   #hold(peer: Peer, type: ServerMessage['type'], text: string): void {
-    if (!peer.held) return;
-    if (peer.held.buffer.length >= this.options.resumeBuffer) {
+    const { held } = peer;
+    if (!held) return;
+    if (
+      held.buffer.length >= this.options.resumeBuffer ||
+      held.bytes + Buffer.byteLength(text) > this.options.resumeBufferBytes
+    ) {
       // It could only resume with a gap: better that its room knows now that it is gone.
       this.#leave(peer, 'resume buffer full');
       return;
     }
-    peer.held.buffer.push({ type, text });
+    held.buffer.push({ type, text });
+    held.bytes += Buffer.byteLength(text);
+  }
+
+  /** Ends a hold: its timer stops and the slot it took from its address is given back. */
+  #unhold(peer: Peer): void {
+    if (!peer.held) return;
+    clearTimeout(peer.held.timer);
+    peer.held = undefined;
+    this.#release(peer.address);
   }
 
   /** The socket of a joined peer closed: hold its session for a resume, or end it now. */
@@ -517,7 +767,9 @@ export class Relay {
     if (kicked || this.#closing || this.options.resumeGrace === 0) return this.#leave(peer, 'close');
     const timer = setTimeout(() => this.#leave(peer, 'resume timeout'), this.options.resumeGrace);
     timer.unref();
-    peer.held = { timer, buffer: [] };
+    // A held session counts against its address like a connection: closing sockets cannot dodge the cap.
+    this.#take(peer.address, true);
+    peer.held = { timer, buffer: [], bytes: 0 };
     this.#log.info({ peer: peer.id, room: peer.room, address: peer.address, grace: this.options.resumeGrace }, 'hold');
   }
 
@@ -527,9 +779,12 @@ export class Relay {
     members.delete(peer.id);
     if (members.size === 0) this.#rooms.delete(peer.room);
     if (peer.resume) this.#resumable.delete(peer.resume);
-    clearTimeout(peer.held?.timer);
-    peer.held = undefined;
-    if (peer.connection) peer.connection.peer = undefined;
+    this.#unhold(peer);
+    if (peer.connection) {
+      peer.connection.peer = undefined;
+      // It may stay connected and join again, within the join timeout.
+      this.#awaitJoin(peer.connection);
+    }
     peer.connection = undefined;
     this.#backplane.leave(peer.room, peer.id);
     this.#broadcast(peer.room, peer, { type: 'peer-left', peer: peer.id });
@@ -564,12 +819,14 @@ export class Relay {
     }
   }
 
-  #error(connection: Connection, code: ErrorCode, message: string): void {
+  /** Answers `connection` with an error frame; logged unless `log` is false (rate limiting logs its own way). */
+  #error(connection: Connection, code: ErrorCode, message: string, log = true): void {
     this.metrics.error(code);
-    this.#log.info(
-      { peer: connection.peer?.id, room: connection.peer?.room, address: connection.address, code },
-      'error',
-    );
+    if (log)
+      this.#log.info(
+        { peer: connection.peer?.id, room: connection.peer?.room, address: connection.address, code },
+        'error',
+      );
     this.#send(connection, { type: 'error', code, message });
   }
 
@@ -589,6 +846,11 @@ export class Relay {
     this.metrics.messageOut(type);
     ws.send(text);
   }
+}
+
+function internalError(res: ServerResponse): void {
+  if (res.headersSent) res.destroy();
+  else res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal error\n');
 }
 
 function rawToString(data: RawData): string {

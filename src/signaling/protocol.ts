@@ -19,6 +19,16 @@ export const RESUME_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 /** Largest `meta` object, in bytes of its JSON encoding. */
 export const MAX_META_BYTES = 1024;
 
+/**
+ * Deepest nesting of objects and arrays in one frame, the frame itself being level 1: `{"type":"signal","to":"…",
+ * "data":{"sdp":{…}}}` is 3 deep. Deeper frames are refused as `bad-message` before anything walks them, so no
+ * code on either side recurses without bound on what a peer sent.
+ */
+export const MAX_DEPTH = 32;
+
+/** Keys dropped from `meta` at every level: a client must not be able to smuggle a prototype into the others. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Any JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -132,7 +142,7 @@ export const ERROR_CODES = {
   'already-joined': 'The connection is already in a room; send leave first.',
   'unknown-peer': 'No peer with that id is in the sender’s room.',
   'room-full': 'The room already holds the maximum number of peers.',
-  'rate-limited': 'Too many messages; this one was dropped.',
+  'rate-limited': 'Too many messages; they were dropped. Sent at most once a second, with how many.',
   forbidden: 'The connection’s token does not grant that room.',
 } as const;
 
@@ -143,7 +153,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const CLOSE_CODES = {
   /** The relay is shutting down. */
   goingAway: 1001,
-  /** The client kept sending after being rate-limited. */
+  /** The client kept sending far over its rate limit, or never joined a room within the join timeout. */
   policyViolation: 1008,
   /** A frame exceeded the relay's size limit. */
   messageTooBig: 1009,
@@ -174,13 +184,26 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * else console.log(result.code); // e.g. 'bad-message'
  */
 export function parseClientMessage(text: string): ParseResult<ClientMessage> {
+  try {
+    return classify(text);
+  } catch {
+    // Nothing above is known to throw; this keeps the promise whatever a future change does.
+    return fail('bad-message', 'Frame could not be read.');
+  }
+}
+
+function classify(text: string): ParseResult<ClientMessage> {
+  if (typeof text !== 'string') return fail('bad-message', 'A frame must be text.');
   let value: unknown;
   try {
+    // V8's JSON.parse does not recurse on the native stack, so depth is checked on the result.
     value = JSON.parse(text);
   } catch {
     return fail('bad-message', 'Frame is not valid JSON.');
   }
   if (!isObject(value)) return fail('bad-message', 'A message must be a JSON object.');
+  if (exceedsDepth(value, MAX_DEPTH))
+    return fail('bad-message', `A message may nest objects and arrays at most ${MAX_DEPTH} levels deep.`);
   if (typeof value.type !== 'string') return fail('bad-message', 'A message needs a string "type".');
   switch (value.type) {
     case 'join':
@@ -209,10 +232,43 @@ function validateJoin(value: Record<string, unknown>): ParseResult<JoinMessage> 
   if (resume !== undefined) message.resume = resume;
   if (meta === undefined) return { ok: true, message };
   if (!isObject(meta)) return fail('bad-message', 'join "meta" must be a JSON object.');
-  if (new TextEncoder().encode(JSON.stringify(meta)).length > MAX_META_BYTES)
+  // Depth is already capped (parseClientMessage), so copying and encoding recurse at most MAX_DEPTH levels.
+  const clean = withoutUnsafeKeys(meta) as PeerMeta;
+  if (new TextEncoder().encode(JSON.stringify(clean)).length > MAX_META_BYTES)
     return fail('bad-message', `join "meta" must be at most ${MAX_META_BYTES} bytes of JSON.`);
-  message.meta = meta as PeerMeta;
+  message.meta = clean;
   return { ok: true, message };
+}
+
+/**
+ * Whether `value` nests objects and arrays more than `limit` levels deep (`value` itself is level 1). Walks with
+ * its own stack, never the call stack, so any depth is measured safely; stops at the first level past `limit`.
+ *
+ * @example
+ * exceedsDepth(JSON.parse('[[[]]]'), 2); // true
+ */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** A copy of a JSON value without `__proto__`, `constructor` or `prototype` keys. Only for depth-checked input. */
+function withoutUnsafeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUnsafeKeys);
+  if (!isObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (!UNSAFE_KEYS.has(key)) copy[key] = withoutUnsafeKeys(item);
+  }
+  return copy;
 }
 
 /**

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { pino, type Logger } from 'pino';
 import WebSocket from 'ws';
-import { Relay, type RelayOptions } from '../../server/index.js';
+import { mintToken, Relay, type RelayOptions } from '../../server/index.js';
 import { parseServerMessage, type ServerMessage, type WelcomeMessage } from '../../src/signaling/protocol.js';
 
 /** Starts a silent relay on a free port. */
@@ -9,10 +11,73 @@ export async function startRelay(options: Partial<RelayOptions> = {}): Promise<{
   relay: Relay;
   url: string;
   http: string;
+  port: number;
 }> {
   const relay = new Relay({ port: 0, logLevel: 'silent', ...options });
   const { port } = await relay.listen();
-  return { relay, url: `ws://127.0.0.1:${port}/signal`, http: `http://127.0.0.1:${port}` };
+  return { relay, url: `ws://127.0.0.1:${port}/signal`, http: `http://127.0.0.1:${port}`, port };
+}
+
+/** A WebSocket upgrade request for `target`, as raw HTTP; `headers` replace or add to the usual ones. */
+export function upgradeRequest(target: string, headers: Record<string, string> = {}): string {
+  const all = {
+    Host: '127.0.0.1',
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version': '13',
+    ...headers,
+  };
+  return `GET ${target} HTTP/1.1\r\n${Object.entries(all)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
+}
+
+/**
+ * Sends raw bytes to the relay over TCP and resolves with what came back: once a response head has arrived, or
+ * (with `waitForClose`, or after a `halfClose`) once the relay closed the socket. Bounded as a safety net only.
+ */
+export function rawRequest(
+  port: number,
+  text: string | Buffer,
+  { halfClose = false, waitForClose = false } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer from the relay; got ${JSON.stringify(received)}`));
+    }, 10_000);
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(received);
+    };
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (!waitForClose && !halfClose && received.includes('\r\n\r\n')) done();
+    });
+    socket.on('close', done);
+    socket.write(text, () => {
+      if (halfClose) socket.end();
+    });
+  });
+}
+
+/** The relay still answers: `/healthz` is 200 and a new client joins a room and gets a pong. */
+export async function stillServes(
+  url: string,
+  { secret, origin }: { secret?: string; origin?: string } = {},
+): Promise<void> {
+  const health = await fetch(url.replace(/^ws/, 'http').replace(/\/signal.*$/, '/healthz'));
+  assert.equal(health.status, 200);
+  const token = secret ? `?token=${await mintToken(secret, { room: '*', ttl: 60 })}` : '';
+  const client = await TestClient.connect(`${url}${token}`, origin ? { origin } : {});
+  await client.join(`alive-${Math.random().toString(36).slice(2)}`);
+  await client.roundTrip();
+  client.close();
 }
 
 type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

@@ -43,8 +43,14 @@ describe('#resume', () => {
     await relay.close();
   });
 
-  it('takes over a session whose old socket the relay still thinks open', async () => {
-    const { relay, url, alice, bob, welcome } = await pair('resume-2');
+  it('takes over a session whose old socket the relay still thinks open, once that socket fails a ping', async () => {
+    const watch = logWatcher();
+    const { relay, url } = await startRelay({ logger: watch.logger });
+    const [alice] = await TestClient.join(url, 'resume-2', { name: 'Alice' });
+    // Bob's socket stays open but answers nothing: a connection lost without either end noticing yet.
+    const bob = await TestClient.connect(url, { autoPong: false });
+    const welcome = await bob.join('resume-2');
+    await alice.expect('peer-joined');
     const again = await TestClient.connect(url);
     again.send({ type: 'join', room: 'resume-2', resume: welcome.resume });
     assert.equal((await again.expect('welcome')).peer, bob.id);
@@ -54,6 +60,23 @@ describe('#resume', () => {
     await alice.roundTrip();
     assert.deepEqual(alice.pending, [], 'no peer-left, no peer-joined');
     for (const c of [alice, again]) c.close();
+    await relay.close();
+  });
+
+  it('never lets a resume token take a session from a live connection: the thief joins as a new peer', async () => {
+    const { relay, url, watch, alice, bob, welcome } = await pair('resume-stolen');
+    const thief = await TestClient.connect(url);
+    thief.send({ type: 'join', room: 'resume-stolen', resume: welcome.resume });
+    const stolen = await thief.expect('welcome');
+    assert.notEqual(stolen.peer, bob.id, 'the thief gets an id of its own');
+    await watch.waitFor('resume refused: live', { peer: bob.id });
+    assert.equal((await alice.expect('peer-joined')).peer.id, stolen.peer, 'and is announced as who it is');
+    // Bob was not disturbed: still connected, still reachable under his id.
+    assert.equal((await bob.expect('peer-joined')).peer.id, stolen.peer);
+    alice.send({ type: 'signal', to: bob.id, data: 'still yours' });
+    assert.equal((await bob.expect('signal')).data, 'still yours');
+    await bob.roundTrip();
+    for (const c of [alice, bob, thief]) c.close();
     await relay.close();
   });
 

@@ -58,6 +58,19 @@ describe('#turn-credentials', () => {
     assert.throws(() => new Relay({ turnUrls: ['turn:a'] }), RelayOptionsError);
     assert.throws(() => new Relay({ turnSecret: 's' }), /turnUrls is empty/);
     assert.throws(() => new Relay({ turnUrls: ['http://a'], turnSecret: 's' }), /turn:/);
+  });
+
+  it('refuses to hand out TURN credentials without auth unless told to, and caps their lifetime at 24 h', () => {
+    const turn = { turnUrls: ['turn:a:3478'], turnSecret: 's' };
+    assert.throws(() => new Relay(turn), /open relay/);
+    assert.ok(new Relay({ ...turn, secret: 'x'.repeat(32) }), 'with tokens required');
+    assert.ok(new Relay({ ...turn, turnWithoutAuth: true }), 'or with the explicit opt-in');
+    assert.equal(parseCommandLine(['--turn-without-auth', 'true'], {}).options.turnWithoutAuth, true);
+    for (const ttl of ['1000d', '25h']) {
+      const { options } = parseCommandLine(['--turn-ttl', ttl], {});
+      assert.throws(() => new Relay({ ...turn, turnWithoutAuth: true, ...options }), /at most 86400/, ttl);
+    }
+    assert.ok(new Relay({ ...turn, turnWithoutAuth: true, turnTtl: 86_400 }), '24 h itself is allowed');
     assert.throws(() => new Relay({ stunUrls: ['turn:a'] }), /stun:/);
   });
 
@@ -66,6 +79,7 @@ describe('#turn-credentials', () => {
       turnUrls: ['turn:127.0.0.1:3478'],
       turnSecret: TURN_SECRET,
       turnTtl: 120,
+      turnWithoutAuth: true,
     });
     const before = Math.floor(Date.now() / 1000);
     const [alice, welcome] = await TestClient.join(url, 'turn');
@@ -89,7 +103,12 @@ describe('#coturn', { skip: findTurnserver() ? false : 'turnserver (coturn) is n
   after(() => turn?.stop());
 
   it('accepts the credentials a relay hands out, and refuses forged or expired ones', async () => {
-    const { relay, url } = await startRelay({ turnUrls: [turn.url], turnSecret: TURN_SECRET, turnTtl: 300 });
+    const { relay, url } = await startRelay({
+      turnUrls: [turn.url],
+      turnSecret: TURN_SECRET,
+      turnTtl: 300,
+      turnWithoutAuth: true,
+    });
     const [client, welcome] = await TestClient.join(url, 'coturn');
     const { username, credential } = welcome.iceServers[0] as { username: string; credential: string };
     const target = { host: turn.host, port: turn.port };
