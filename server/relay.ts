@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { finished, type Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import {
@@ -385,9 +385,9 @@ export class Relay {
     const screened = this.#screen(req, url);
     if (screened && !screened.ok) return refuse(screened.refusal, screened.detail);
     if (!this.#take(address)) return refuse('ip-limit');
-    // Whichever way the socket ends (refused, aborted by ws, half-closed, or a connection that closes), its slot
-    // is given back once, by this listener.
-    socket.once('close', () => this.#release(address));
+    // Whichever way the socket ends (refused, aborted by ws, half-closed, a connection that closes, or gone before
+    // this line ran), its slot is given back once, here.
+    finished(socket, () => this.#release(address));
     if (!this.options.secret) return this.#accept(req, socket, head, address, onError);
     if (this.#pending >= this.options.maxPendingUpgrades) return refuse('busy', 'too many upgrades in progress');
     this.#pending += 1;
