@@ -75,9 +75,11 @@ export async function tokenCommand(argv: string[], env: NodeJS.ProcessEnv = proc
 
 /** The `rtc-relay --help` text, generated from {@link OPTION_SPECS}. */
 export function helpText(): string {
+  const flagWidth = Math.max(...OPTION_SPECS.map((spec) => spec.flag.length)) + 2;
+  const envWidth = Math.max(...OPTION_SPECS.map((spec) => spec.env.length));
   const rows = OPTION_SPECS.map((spec) => {
     const fallback = JSON.stringify(DEFAULT_OPTIONS[spec.key]);
-    return `  --${spec.flag.padEnd(18)} ${spec.env.padEnd(28)} ${spec.help} (default ${fallback})`;
+    return `  ${`--${spec.flag}`.padEnd(flagWidth)} ${spec.env.padEnd(envWidth)} ${spec.help} (default ${fallback})`;
   });
   return [
     'rtc-relay: the rtc-kit signaling relay',
@@ -87,12 +89,14 @@ export function helpText(): string {
     '',
     'Each option can also be set by its environment variable; a flag wins over the variable.',
     '',
-    `  ${'option'.padEnd(20)} ${'environment'.padEnd(28)} meaning`,
+    `  ${'option'.padEnd(flagWidth)} ${'environment'.padEnd(envWidth)} meaning`,
     ...rows,
-    `  --${'help'.padEnd(18)} ${''.padEnd(28)} print this help`,
+    `  ${'--help'.padEnd(flagWidth)} ${''.padEnd(envWidth)} print this help`,
     '',
-    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N}; GET /metrics is Prometheus text;',
-    'WebSocket signaling at /signal (with --secret: /signal?token=JWT).',
+    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N} (503 while shutting down);',
+    'GET /metrics is Prometheus text (with --metrics-token: Authorization: Bearer TOKEN);',
+    'WebSocket signaling at /signal (with --secret: /signal?token=JWT); a plain GET /signal',
+    'answers whether an upgrade would be admitted, and why not: see docs/protocol.md.',
   ].join('\n');
 }
 

@@ -283,8 +283,9 @@ export class Relay {
       );
       return;
     }
+    // Readable from any origin: a client whose socket failed probes its URL, and a wrong path must say so.
     const notFound = (): void => {
-      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
       res.end('Not found\n');
     };
     const handlers = this.#static;

@@ -41,6 +41,14 @@ describe('#probe', () => {
     await relay.close();
   });
 
+  it('lets a page on another origin read that a mistyped path is 404', async () => {
+    const { relay, http } = await startRelay();
+    const response = await fetch(`${http}/sigal`, { headers: { origin: 'https://app.example' } });
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get('access-control-allow-origin'), '*');
+    await relay.close();
+  });
+
   it('takes no slot of the address it comes from', async () => {
     const { relay, http, url } = await startRelay({ maxConnectionsPerIp: 1 });
     for (let i = 0; i < 5; i++) assert.equal((await probe(http)).status, 200);
