@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { finished, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import {
@@ -385,10 +385,10 @@ export class Relay {
     if (!url) return refuse('bad-request');
     const screened = this.#screen(req, url);
     if (screened && !screened.ok) return refuse(screened.refusal, screened.detail);
+    // Gone already (the client hung up while the request was parsed): nothing to count, nothing to answer.
+    if (socket.destroyed) return;
     if (!this.#take(address)) return refuse('ip-limit');
-    // Whichever way the socket ends (refused, aborted by ws, half-closed, a connection that closes, or gone before
-    // this line ran), its slot is given back once, here.
-    finished(socket, () => this.#release(address));
+    this.#releaseOnClose(socket, address);
     if (!this.options.secret) return this.#accept(req, socket, head, address, onError);
     if (this.#pending >= this.options.maxPendingUpgrades) return refuse('busy', 'too many upgrades in progress');
     this.#pending += 1;
@@ -428,6 +428,15 @@ export class Relay {
     if (!force && open >= this.options.maxConnectionsPerIp) return false;
     this.#perAddress.set(address, open + 1);
     return true;
+  }
+
+  /**
+   * Whichever way an upgrading socket ends (refused, aborted by ws, half-closed, or a connection that closes), it
+   * closes, and its slot is given back once, here. A method of its own so the listener closes over the address
+   * alone, not over the request and its headers for the connection's life.
+   */
+  #releaseOnClose(socket: Duplex, address: string): void {
+    socket.once('close', () => this.#release(address));
   }
 
   #release(address: string): void {
@@ -489,13 +498,19 @@ export class Relay {
 
   /** (Re)starts the join timeout: a connection outside a room is closed after `joinTimeout`. */
   #awaitJoin(connection: Connection): void {
-    clearTimeout(connection.joinTimer);
+    this.#stopJoinTimer(connection);
     connection.joinTimer = setTimeout(() => {
       if (connection.peer) return;
       this.#log.info({ peer: connection.id, address: connection.address, reason: 'join timeout' }, 'closing');
       this.#shut(connection, CLOSE_CODES.policyViolation, 'join timeout');
     }, this.options.joinTimeout);
     connection.joinTimer.unref();
+  }
+
+  /** Stops the join timeout and lets its timer go (an idle connection in a room holds no timer). */
+  #stopJoinTimer(connection: Connection): void {
+    clearTimeout(connection.joinTimer);
+    connection.joinTimer = undefined;
   }
 
   /**
@@ -676,7 +691,7 @@ export class Relay {
     if (!members) this.#rooms.set(room, (members = new Map()));
     members.set(peer.id, peer);
     connection.peer = peer;
-    clearTimeout(connection.joinTimer);
+    this.#stopJoinTimer(connection);
     this.#welcome(peer, result.peers);
     this.#broadcast(room, peer, { type: 'peer-joined', peer: info });
     this.#log.info({ peer: peer.id, room, address: connection.address, peers: members.size }, 'join');
@@ -695,7 +710,7 @@ export class Relay {
     peer.connection = connection;
     peer.address = connection.address;
     connection.peer = peer;
-    clearTimeout(connection.joinTimer);
+    this.#stopJoinTimer(connection);
     this.metrics.resumed();
     this.#welcome(peer, this.#backplane.peers(peer.room, peer.id));
     for (const { type, text } of buffer) this.#sendText(connection, text, type);
