@@ -21,6 +21,7 @@ import type { CDPSession, Page } from 'puppeteer-core';
 import type { Relay } from '../server/index.js';
 import { BUSY_OTHERS, cpuSample, othersCpu, type CpuSample } from './cpu.js';
 import { alternate, bundleKit, numeric, runBench, startBench } from './harness.js';
+import { quantile, ratioInterval, stat, type Stat } from './stats.js';
 import type { ConnectBench, Impl, RunResult } from './connect-page/page.js';
 
 /** rtc-kit may take this many times the floor's median, on both headline metrics. */
@@ -47,42 +48,6 @@ const config = {
   trace: !flags['no-trace'],
   kit: flags.dist ? 'dist/rtc-kit.js' : `${flags.entry}, bundled for this run`,
 };
-
-/** `p`-quantile (0–1) of `values`, interpolating between the closest ranks. */
-function quantile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const rank = (sorted.length - 1) * p;
-  const below = Math.floor(rank);
-  const low = sorted[below] as number;
-  const high = sorted[Math.min(below + 1, sorted.length - 1)] as number;
-  return low + (high - low) * (rank - below);
-}
-
-interface Stat {
-  median: number;
-  p90: number;
-}
-const stat = (values: readonly number[]): Stat => ({ median: quantile(values, 0.5), p90: quantile(values, 0.9) });
-
-/** A small seeded PRNG (mulberry32), so the bootstrap gives the same interval for the same runs. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** 95% bootstrap interval of median(a) / median(b): how far the ratio could move with other runs like these. */
-function ratioInterval(a: readonly number[], b: readonly number[], rounds = 2000): [number, number] {
-  if (!a.length || !b.length) return [NaN, NaN];
-  const next = random(42);
-  const resample = (v: readonly number[]): number[] => v.map(() => v[Math.floor(next() * v.length)] as number);
-  const ratios = Array.from({ length: rounds }, () => quantile(resample(a), 0.5) / quantile(resample(b), 0.5));
-  return [quantile(ratios, 0.025), quantile(ratios, 0.975)];
-}
 
 /** Main-thread time of the page during `measure`, ms. */
 interface MainThread {
