@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The rtc-relay command. It runs the compiled relay from dist/ and serves the kit bundle at /dist/.
+// The rtc-relay command. It runs the compiled relay from dist/, which serves the kit bundle at /dist/ (as an
+// embedded Relay does).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -9,7 +10,5 @@ if (!existsSync(fileURLToPath(cli))) {
   process.exit(1);
 }
 const { main } = await import(cli.href);
-const result = await main(process.argv.slice(2), process.env, {
-  kitDir: fileURLToPath(new URL('../dist/', import.meta.url)),
-});
+const result = await main(process.argv.slice(2), process.env);
 if (typeof result === 'number') process.exitCode = result;

@@ -157,7 +157,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'kit-dir',
     env: 'RTC_RELAY_KIT_DIR',
     kind: 'string',
-    help: 'directory served at /dist/ (rtc-kit.js)',
+    help: "directory served at /dist/ (rtc-kit.js; the package's own dist/ when empty)",
   },
   {
     key: 'maxPayload',

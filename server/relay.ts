@@ -29,7 +29,7 @@ import { MemoryBackplane, type Backplane, type BackplaneJoin } from './backplane
 import { RelayMetrics } from './metrics.js';
 import { resolveOptions, type RelayOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';
-import { fileServer, kitFiles, type Handler } from './static.js';
+import { fileServer, kitFiles, packageKitDir, type Handler } from './static.js';
 import { iceServersFor } from './turn.js';
 
 /** Path that takes WebSocket signaling. */
@@ -151,7 +151,9 @@ export class Relay {
       },
     });
     if (this.options.static) this.#static.push(fileServer(this.options.static));
-    if (this.options.kitDir) this.#static.push(kitFiles(this.options.kitDir));
+    // The kit's browser build at /dist/, for an embedded relay as for the rtc-relay command.
+    const kitDir = this.options.kitDir || packageKitDir();
+    if (kitDir) this.#static.push(kitFiles(kitDir));
     this.server = createServer(
       {
         // Slow or half-sent requests (upgrades included) are cut off after headerTimeout, checked every second.

@@ -1,7 +1,8 @@
-import { createReadStream, realpathSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A connect-style handler: answers, or calls `next` to let the following one try. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -113,4 +114,14 @@ export function kitFiles(kitDir: string): Handler {
     // The kit is loaded with <script type="module"> from pages on any origin, which needs CORS.
     headers: { 'access-control-allow-origin': '*' },
   });
+}
+
+/**
+ * The rtc-kit package's own browser build, which a relay serves at `/dist/` unless told `kitDir`: `dist/` beside
+ * the compiled relay (`dist/lib/server/`) or beside its source (`server/`), whichever holds `rtc-kit.js`.
+ * Undefined when neither does (the kit is not built).
+ */
+export function packageKitDir(): string | undefined {
+  const candidates = ['../../', '../dist/'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+  return candidates.find((dir) => existsSync(join(dir, 'rtc-kit.js')));
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Relay } from '../../server/index.js';
@@ -221,6 +222,14 @@ describe('#http', () => {
     assert.deepEqual(await (await fetch(`${own.http}/healthz`)).json(), { ok: true, rooms: 2, peers: 3 });
     for (const client of [a, b, c]) client.close();
     await own.relay.close();
+  });
+
+  it("serves the package's own browser build at /dist/ without being told where it is, as rtc-relay does", async () => {
+    // An embedded `new Relay()` (the README's example) and the bin serve the same kit; `npm test` builds it first.
+    assert.ok(existsSync('dist/rtc-kit.js'), 'dist/rtc-kit.js is missing: run `npm run build` first');
+    const response = await fetch(`${http}/dist/rtc-kit.js`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), readFileSync('dist/rtc-kit.js', 'utf8'));
   });
 
   it('answers 404 for an unknown path and refuses WebSocket upgrades off /signal', async () => {
