@@ -16,6 +16,7 @@ export default css`
     --_danger: var(--rtc-danger, #d93a3a);
     --_ok: var(--rtc-ok, #2fa86b);
     --_warn: var(--rtc-warn, #e0a43a);
+    --_on-warn: var(--rtc-on-warn, #16181d);
     --_radius: var(--rtc-radius, 0.75rem);
     --_gap: var(--rtc-gap, 0.75rem);
     --_font: var(--rtc-font, system-ui, -apple-system, 'Segoe UI', sans-serif);

@@ -64,6 +64,7 @@ class AttributeError extends Error {}
  * @cssprop --rtc-danger - Colour of the hang-up button and errors.
  * @cssprop --rtc-ok - Colour of the speaking ring and the rejoin button.
  * @cssprop --rtc-warn - Colour of the connection badge while connecting or reconnecting.
+ * @cssprop --rtc-on-warn - Text on `--rtc-warn` (the badges' text; dark by default, for contrast).
  * @cssprop --rtc-muted-fg - Secondary text.
  * @cssprop --rtc-surface - Background of bars and panels.
  * @cssprop --rtc-tile-bg - Background of a tile behind its video.

@@ -109,9 +109,11 @@ export default css`
     stroke-width: 2;
     stroke-linecap: round;
   }
+  /* Dark text on the warning colour: white on it is 3:1 at best, under WCAG AA for this small text. */
   .badge.link.reconnecting,
   .badge.link.connecting {
-    background: color-mix(in srgb, var(--_warn) 85%, #000);
+    background: var(--_warn);
+    color: var(--_on-warn);
   }
   .badge.quality rect {
     fill: currentColor;
@@ -123,7 +125,8 @@ export default css`
   }
   .badge.quality.low,
   .badge.quality.audio-only {
-    background: color-mix(in srgb, var(--_warn) 85%, #000);
+    background: var(--_warn);
+    color: var(--_on-warn);
   }
   .badge.link.failed {
     background: var(--_danger);
