@@ -22,7 +22,7 @@ export {
   type Transfer,
   type VideoConstraints,
 } from './machines/call.machine.js';
-export { FileTransfer } from './file-transfer.js';
+export { FileTransfer, type FileTransferEventMap } from './file-transfer.js';
 export {
   channelMachine,
   channelSpecs,

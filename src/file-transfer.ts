@@ -1,5 +1,11 @@
 import type { Transfer } from './machines/call.machine.js';
 
+/** The events a {@link FileTransfer} fires. */
+export interface FileTransferEventMap {
+  /** Chunks went out: `loaded` of `total` bytes, over every participant the file goes to. */
+  progress: ProgressEvent;
+}
+
 /**
  * A file on its way to one or more participants, from `call.sendFile()`. Fires `progress` (a `ProgressEvent`:
  * `loaded` of `total` bytes, over every participant it goes to) as chunks go out; `done` resolves once every
@@ -38,6 +44,35 @@ export class FileTransfer extends EventTarget {
     // A rejection nobody awaits yet must not be reported as unhandled: the state and events say it too.
     this.done.catch(() => {});
     if (!this.peers.length) this.#fail(new Error('Nobody is in the call to send the file to.'));
+  }
+
+  /** Listens for one of {@link FileTransferEventMap}'s events, typed (`progress` gets a `ProgressEvent`). */
+  override addEventListener<K extends keyof FileTransferEventMap>(
+    type: K,
+    listener: (this: FileTransfer, event: FileTransferEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(type: string, listener: unknown, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
+  }
+
+  override removeEventListener<K extends keyof FileTransferEventMap>(
+    type: K,
+    listener: (this: FileTransfer, event: FileTransferEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(type: string, listener: unknown, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
   }
 
   /** `active` while it goes, then `done` or `failed`. */
