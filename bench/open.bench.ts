@@ -125,6 +125,20 @@ async function open(browser: Browser, url: string): Promise<Page> {
 const observed = (page: Page): Promise<Steps> =>
   page.evaluate(() => ({ ...(window as unknown as { __open: Steps }).__open }));
 
+/** Waits until the page's observer has seen every one of `steps`; a timeout says which steps it did see. */
+async function reached(page: Page, steps: string[]): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (names: string[]) => names.every((name) => name in (window as unknown as { __open: Steps }).__open),
+      { polling: 10, timeout: config.timeoutMs },
+      steps,
+    );
+  } catch (error) {
+    const seen = await observed(page).catch(() => ({}));
+    throw new Error(`${String(error)}; waiting for ${steps.join(', ')}, saw ${JSON.stringify(seen)}`, { cause: error });
+  }
+}
+
 interface Setup {
   dir: string;
   origin: string;
@@ -145,22 +159,10 @@ async function runOnce(setup: Setup, page: PageKind, mode: Mode, run: number): P
     // The waiter: in the room with its camera before the clock of the joiner starts; not timed.
     const waiter = await open(first, `${setup.origin}/${room}-waiter.html`);
     opened.push(waiter);
-    await waiter.waitForFunction(
-      () => {
-        const steps = (window as unknown as { __open: Steps }).__open;
-        return steps.camera !== undefined && steps['server answered'] !== undefined;
-      },
-      { polling: 10, timeout: config.timeoutMs },
-    );
+    await reached(waiter, ['camera', 'server answered']);
     const joiner = await open(mode === 'tabs' ? first : second, `${setup.origin}/${room}-joiner.html`);
     opened.push(joiner);
-    await joiner.waitForFunction(
-      () => {
-        const steps = (window as unknown as { __open: Steps }).__open;
-        return steps.connected !== undefined && steps['first frame'] !== undefined;
-      },
-      { polling: 10, timeout: config.timeoutMs },
-    );
+    await reached(joiner, ['connected', 'first frame']);
     return { page, mode, joiner: await observed(joiner) };
   } finally {
     await Promise.all(opened.map((p) => p.close().catch(() => {})));

@@ -46,8 +46,8 @@ describe('package entries', () => {
     assert.doesNotMatch(code, DEFINES);
   });
 
-  it('rtc-kit and rtc-kit/define register every element', async () => {
-    for (const entry of ['rtc-kit', 'rtc-kit/define']) {
+  it('rtc-kit, rtc-kit/define and the built dist/rtc-kit.js register every element', async () => {
+    for (const entry of ['rtc-kit', 'rtc-kit/define', './src/index.ts', './dist/rtc-kit.js']) {
       const code = await bundle(`import '${entry}';`);
       for (const name of ['rtc-call', 'rtc-video', 'rtc-controls', 'rtc-chat', 'rtc-stats', 'rtc-inspector'])
         assert.match(code, new RegExp(`define\\("${name}"`), `${entry} registers <${name}>`);
@@ -59,10 +59,13 @@ describe('package entries', () => {
     const declared = sideEffects.map(
       (glob) => new RegExp(`^${glob.replace(/^\.\//, '').replace(/\./g, '\\.').replace(/\*/g, '[^/]+')}$`),
     );
-    const built = readdirSync('dist/lib/src', { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.js'))
-      .map((file) => join('dist/lib/src', file));
-    for (const file of built) {
+    // The built modules, and the sources: a bundler that builds from src/ (ours, or an app's through a link)
+    // reads the same field, and would drop an undeclared registration.
+    const files = (dir: string, ext: string): string[] =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith(ext) && !file.endsWith('.d.ts'))
+        .map((file) => join(dir, file));
+    for (const file of [...files('dist/lib/src', '.js'), ...files('src', '.ts')]) {
       // It registers, or imports a module only for its effect (a bare `import '…';`).
       const code = readFileSync(file, 'utf8');
       const registers = DEFINES.test(code) || /^import '[^']+';$/m.test(code);
