@@ -158,7 +158,9 @@ export async function main(
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     console.error(`rtc-relay listening on http://${host === '127.0.0.1' ? 'localhost' : host}:${address.port}`);
   } catch (error) {
-    console.error(`rtc-relay: cannot listen: ${(error as Error).message}`);
+    // Redis unreachable after its bounded retry (redisStartTimeout), or the port taken: say which, and exit.
+    const what = (error as Error).name === 'BackplaneUnavailableError' ? 'cannot start' : 'cannot listen';
+    console.error(`rtc-relay: ${what}: ${(error as Error).message}`);
     return 1;
   }
   const stop = (): void => {
