@@ -32,6 +32,11 @@ interface Member {
   node: string;
   seq: number;
   meta: PeerMeta;
+  /**
+   * Set when a resync did not find it in Redis and its node had not come back yet (Redis restarted empty): kept
+   * until then (ms timestamp), since its node puts it back when it resyncs. Removed after, if still missing.
+   */
+  unconfirmed?: number;
 }
 
 /** A join waiting for its own announcement to come back on the room's channel. */
@@ -91,6 +96,7 @@ local function reap()
   end
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1] .. ':nodes', ARGV[3])
   return count
 end
 `;
@@ -100,8 +106,10 @@ const JOIN = `${REAP}
 if reap() >= tonumber(ARGV[7]) then return 0 end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], ARGV[4], ARGV[5] .. ' ' .. seq .. ' ' .. ARGV[6])
+redis.call('SADD', KEYS[1] .. ':nodes', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1] .. ':nodes', ARGV[3])
 redis.call('PUBLISH', ARGV[1], '{"t":"join","id":"' .. ARGV[4] .. '","node":"' .. ARGV[5] .. '","seq":' .. seq ..
   ',"meta":' .. ARGV[6] .. '}')
 return seq
@@ -125,14 +133,24 @@ return reap()
 
 /**
  * Puts this node's part of a room back as it is (after Redis lost it, or missed a leave), then reads the room.
- * ARGV 4: node; then id, meta JSON pairs: this node's peers. Marks the node alive first, so no other node's
- * reap removes what it puts back. This node's other records leave; missing ones join again, past the cap (they
- * were admitted). Returns the members (HGETALL) and the sequence number, all at one instant.
+ * ARGV 4: node; 5: other nodes to check, space-separated; then id, meta JSON pairs: this node's peers. Marks the
+ * node alive first, so no other node's reap removes what it puts back. This node's other records leave; missing
+ * ones join again, past the cap (they were admitted). Returns the members (HGETALL), the sequence number and
+ * which of the nodes to check are alive and have put their part of this room back (listed in `rtc:room:R:nodes`
+ * by their sync or a join), all at one instant.
  */
 const SYNC = `
 redis.call('SET', ARGV[2] .. ARGV[4], '1', 'PX', ARGV[3])
+local synced = KEYS[1] .. ':nodes'
+local alive = {}
+for node in string.gmatch(ARGV[5], '%S+') do
+  if redis.call('SISMEMBER', synced, node) == 1 and redis.call('EXISTS', ARGV[2] .. node) == 1 then
+    table.insert(alive, node)
+  end
+end
+redis.call('SADD', synced, ARGV[4])
 local mine = {}
-for i = 5, #ARGV, 2 do mine[ARGV[i]] = ARGV[i + 1] end
+for i = 6, #ARGV, 2 do mine[ARGV[i]] = ARGV[i + 1] end
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local node = string.match(all[i + 1], '^(%S+)')
@@ -142,7 +160,7 @@ for i = 1, #all, 2 do
     redis.call('PUBLISH', ARGV[1], '{"t":"leave","id":"' .. all[i] .. '","node":"' .. node .. '","seq":' .. seq .. '}')
   end
 end
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then
     local seq = redis.call('INCR', KEYS[2])
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[4] .. ' ' .. seq .. ' ' .. ARGV[i + 1])
@@ -152,7 +170,8 @@ for i = 5, #ARGV, 2 do
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
+redis.call('PEXPIRE', synced, ARGV[3])
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]) or '0', alive}
 `;
 
 /**
@@ -210,7 +229,7 @@ export class RedisBackplane implements Backplane {
   #join!: Script;
   #leave!: Script;
   #tick!: Script;
-  #sync!: Script<[string[], string]>;
+  #sync!: Script<[string[], string, string[]]>;
   #send!: Script;
   /** Whether every room has been resynced since both connections were last (re)established. */
   #synced = false;
@@ -458,7 +477,15 @@ export class RedisBackplane implements Backplane {
     try {
       await this.#subscriber.subscribe(this.#channel(room));
       const local = [...view.local].flatMap(([id, meta]) => [id, JSON.stringify(meta)]);
-      const [flat, seq] = await this.#sync(...this.#keys(room), this.#options.ttl, this.node, ...local);
+      const nodes = new Set([...view.members.values()].map((member) => member.node));
+      nodes.delete(this.node);
+      const [flat, seq, alive] = await this.#sync(
+        ...this.#keys(room),
+        this.#options.ttl,
+        this.node,
+        [...nodes].join(' '),
+        ...local,
+      );
       if (this.#views.get(room) !== view) return;
       const snapshot = new Map<string, Member>();
       for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -467,8 +494,14 @@ export class RedisBackplane implements Backplane {
       }
       const notify = view.loaded;
       view.loaded = true;
+      const now = Date.now();
       for (const [id, member] of view.members) {
         if (snapshot.has(id)) continue;
+        // Its node has not resynced yet (Redis restarted empty): not gone, only not back yet, for up to a TTL.
+        if (member.node !== this.node && !alive.includes(member.node) && (member.unconfirmed ?? Infinity) > now) {
+          member.unconfirmed ??= now + this.#options.ttl;
+          continue;
+        }
         view.members.delete(id);
         if (notify && member.node !== this.node) this.#sink?.left(room, id);
       }
@@ -559,9 +592,18 @@ export class RedisBackplane implements Backplane {
     for (const waiter of ready) waiter.resolve();
   }
 
-  /** Keeps this node and its rooms alive, and removes the peers of nodes that are not; retries a failed resync. */
+  /**
+   * Keeps this node and its rooms alive, and removes the peers of nodes that are not; retries a failed resync,
+   * and reloads rooms whose unconfirmed members are due.
+   */
   async #refresh(): Promise<void> {
     if (this.#started && !this.#synced) this.#resync();
+    else if (this.#synced) {
+      const now = Date.now();
+      for (const [room, view] of this.#views)
+        if ([...view.members.values()].some((member) => (member.unconfirmed ?? Infinity) <= now))
+          (view.ready = this.#load(room, view)).catch(() => {});
+    }
     try {
       const pipeline = this.#redis.pipeline().set(`${this.#prefix}node:${this.node}`, '1', 'PX', this.#options.ttl);
       await pipeline.exec();
