@@ -91,7 +91,8 @@ export function helpText(): string {
     ...rows,
     `  --${'help'.padEnd(18)} ${''.padEnd(28)} print this help`,
     '',
-    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N}; GET /metrics is Prometheus text;',
+    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N} (503 while shutting down or Redis is out of reach);',
+    'GET /metrics is Prometheus text;',
     'WebSocket signaling at /signal (with --secret: /signal?token=JWT).',
   ].join('\n');
 }
