@@ -25,17 +25,27 @@ export interface Backplane {
   start(sink: BackplaneSink): Promise<void>;
   /**
    * Adds `peer` to `room` unless it already holds `cap` peers, and announces it to the other nodes. Sync when
-   * the answer is at hand (in memory), so a lone relay's join is not deferred.
+   * the answer is at hand (in memory), so a lone relay's join is not deferred. A promise rejects, within a bounded
+   * time, when the join could not be done (the relay answers `unavailable`).
    */
   join(room: string, peer: PeerInfo, cap: number): BackplaneJoin | Promise<BackplaneJoin>;
-  /** Removes `id` from `room` and announces it to the other nodes. */
+  /** Removes `id` from `room` and announces it to the other nodes; if that fails, retries until it is done. */
   leave(room: string, id: string): void;
   /** Everyone in `room` on every node, oldest first, but `except`. */
   peers(room: string, except?: string): PeerInfo[];
   /** Whether `id` is in `room` on any node. */
   has(room: string, id: string): boolean;
-  /** Carries a signal to `to`, a member of `room` on another node. */
-  signal(room: string, from: string, to: string, data: Json): void;
+  /**
+   * Carries a signal to `to`, a member of `room` on another node. A promise, if any, rejects when the signal
+   * could not be handed on (the backplane is down or the target's node does not listen): the relay then answers
+   * the sender `unavailable`.
+   */
+  signal(room: string, from: string, to: string, data: Json): void | Promise<void>;
+  /**
+   * Whether the backplane can carry joins and signals right now; `GET /healthz` answers 503 while it cannot.
+   * Absent: always.
+   */
+  healthy?(): boolean;
   /** Stops; the relay has closed its connections. */
   close(): Promise<void>;
 }

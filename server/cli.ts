@@ -93,10 +93,10 @@ export function helpText(): string {
     ...rows,
     `  ${'--help'.padEnd(flagWidth)} ${''.padEnd(envWidth)} print this help`,
     '',
-    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N} (503 while shutting down);',
-    'GET /metrics is Prometheus text (with --metrics-token: Authorization: Bearer TOKEN);',
-    'WebSocket signaling at /signal (with --secret: /signal?token=JWT); a plain GET /signal',
-    'answers whether an upgrade would be admitted, and why not: see docs/protocol.md.',
+    'HTTP: GET /healthz answers {"ok":true,"rooms":N,"peers":N} (503 while shutting down',
+    'or while Redis is out of reach); GET /metrics is Prometheus text (with --metrics-token:',
+    'Authorization: Bearer TOKEN); WebSocket signaling at /signal (with --secret: /signal?token=JWT);',
+    'a plain GET /signal answers whether an upgrade would be admitted, and why not (docs/protocol.md).',
   ].join('\n');
 }
 
@@ -162,7 +162,9 @@ export async function main(
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     console.error(`rtc-relay listening on http://${host === '127.0.0.1' ? 'localhost' : host}:${address.port}`);
   } catch (error) {
-    console.error(`rtc-relay: cannot listen: ${(error as Error).message}`);
+    // Redis unreachable after its bounded retry (redisStartTimeout), or the port taken: say which, and exit.
+    const what = (error as Error).name === 'BackplaneUnavailableError' ? 'cannot start' : 'cannot listen';
+    console.error(`rtc-relay: ${what}: ${(error as Error).message}`);
     return 1;
   }
   const stop = (): void => {

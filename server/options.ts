@@ -86,6 +86,11 @@ export interface RelayOptions {
   redisUrl: string;
   /** Ms a node's Redis records live without a refresh; a dead node's peers leave this long after it dies. */
   redisTtl: number;
+  /**
+   * Ms `listen()` keeps trying to reach Redis at start before it fails (the command line then exits with 1),
+   * rather than waiting for ever without listening.
+   */
+  redisStartTimeout: number;
   /** pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   logLevel: string;
   /** A pino logger to use instead of the default one writing JSON lines to stdout. */
@@ -127,6 +132,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<RelayOptions, 'logger' | 'backplane'
   metricsToken: '',
   redisUrl: '',
   redisTtl: 15_000,
+  redisStartTimeout: 10_000,
   logLevel: 'info',
 });
 
@@ -337,6 +343,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "ms a dead node's peers stay listed",
   },
   {
+    key: 'redisStartTimeout',
+    flag: 'redis-start-timeout',
+    env: 'RTC_RELAY_REDIS_START_TIMEOUT',
+    kind: 'integer',
+    help: 'ms to keep trying to reach Redis at start, then exit',
+  },
+  {
     key: 'logLevel',
     flag: 'log-level',
     env: 'RTC_RELAY_LOG_LEVEL',
@@ -436,6 +449,7 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     'resumeBuffer',
     'resumeBufferBytes',
     'redisTtl',
+    'redisStartTimeout',
   ];
   for (const key of positive) {
     const value = resolved[key];

@@ -80,9 +80,12 @@ interface Peer {
 
 /** Counts `GET /healthz` reports. */
 export interface RelayHealth {
+  /** False while shutting down or while the backplane is down: `/healthz` then answers 503. */
   ok: boolean;
   rooms: number;
   peers: number;
+  /** With a backplane that reports its health (Redis): whether it can carry joins and signals now. */
+  backplane?: 'up' | 'down';
 }
 
 /** The verdict on a request for a signaling socket: what its token grants, or why it is refused. */
@@ -182,7 +185,12 @@ export class Relay {
   async listen(): Promise<AddressInfo> {
     if (this.options.redisUrl && !this.options.backplane) {
       const { RedisBackplane } = await import('./redis-backplane.js');
-      this.#backplane = new RedisBackplane({ url: this.options.redisUrl, ttl: this.options.redisTtl, log: this.#log });
+      this.#backplane = new RedisBackplane({
+        url: this.options.redisUrl,
+        ttl: this.options.redisTtl,
+        startTimeout: this.options.redisStartTimeout,
+        log: this.#log,
+      });
     }
     await this.#backplane.start({
       joined: (room, peer) => this.#broadcast(room, undefined, { type: 'peer-joined', peer }),
@@ -211,7 +219,13 @@ export class Relay {
   health(): RelayHealth {
     let peers = 0;
     for (const room of this.#rooms.values()) peers += room.size;
-    return { ok: !this.#closing, rooms: this.#rooms.size, peers };
+    const health: RelayHealth = { ok: !this.#closing, rooms: this.#rooms.size, peers };
+    if (this.#backplane.healthy) {
+      health.backplane = this.#backplane.healthy() ? 'up' : 'down';
+      // A load balancer drains a node that cannot reach the rest of its rooms.
+      if (health.backplane === 'down') health.ok = false;
+    }
+    return health;
   }
 
   /**
@@ -650,9 +664,12 @@ export class Relay {
     return result.then(
       (answer) => this.#joined(connection, message.room, info, answer),
       (error: unknown) => {
-        this.#log.error({ err: error, peer: connection.id, room: message.room }, 'backplane join failed');
-        // No error code fits "try again later": closing makes the client reconnect with its backoff.
-        connection.ws.close(CLOSE_CODES.internalError, 'join failed; reconnect');
+        this.#log.warn(
+          { err: (error as Error).message, peer: connection.id, room: message.room },
+          'backplane join failed',
+        );
+        // The backplane failed within its bound and took the join back: the client may try again.
+        this.#error(connection, 'unavailable', `Cannot join "${message.room}" now: the relay's backplane is down.`);
       },
     );
   }
@@ -741,9 +758,15 @@ export class Relay {
     if (!peer) return this.#error(connection, 'not-joined', 'signal needs a room; join one first.');
     const target = this.#rooms.get(peer.room)?.get(message.to);
     if (target) this.#deliverSignal(target, peer.id, message.data);
-    else if (message.to !== peer.id && this.#backplane.has(peer.room, message.to))
-      this.#backplane.signal(peer.room, peer.id, message.to, message.data);
-    else return this.#error(connection, 'unknown-peer', `No peer "${message.to}" in this room.`);
+    else if (message.to !== peer.id && this.#backplane.has(peer.room, message.to)) {
+      const sent = this.#backplane.signal(peer.room, peer.id, message.to, message.data);
+      // Never dropped silently: a signal that cannot cross to the target's node is answered.
+      if (sent)
+        sent.catch((error: unknown) => {
+          this.#log.info({ err: (error as Error).message, peer: peer.id, room: peer.room }, 'backplane signal failed');
+          this.#error(connection, 'unavailable', `Signal to "${message.to}" not delivered: the backplane is down.`);
+        });
+    } else return this.#error(connection, 'unknown-peer', `No peer "${message.to}" in this room.`);
     // The hot path: build the log entry only when someone reads it.
     if (this.#log.isLevelEnabled('debug'))
       this.#log.debug({ peer: peer.id, room: peer.room, to: message.to }, 'signal');

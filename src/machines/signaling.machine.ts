@@ -136,12 +136,15 @@ export const socketActor = fromCallback<SocketCommand, { url: string }, SocketEv
 
 type Events = SignalingCommand | SocketEvent;
 
+/** Join errors that a later attempt may not get: the machine retries them with its backoff instead of failing. */
+export const RETRYABLE_JOIN_ERRORS: readonly ErrorCode[] = ['unavailable'];
+
 /**
  * Signaling: the socket to the relay and this peer's membership of one room.
  *
  * `disconnected → connecting → joining → joined`; a lost socket goes to `reconnecting` (backoff with jitter,
- * first retry immediate, capped) and back; `closed` after `signaling.close`; `failed` when retries run out or
- * the relay refuses the join. Signals sent while not joined are queued and flushed in order on (re)join.
+ * first retry immediate, capped) and back, as does a join answered `unavailable` (the relay's backplane is down);
+ * `closed` after `signaling.close`; `failed` when retries run out or the relay refuses the join otherwise. Signals sent while not joined are queued and flushed in order on (re)join.
  * A rejoin carries the latest welcome's `resume` token: within the relay's grace period it keeps its peer id
  * and the room sees no `peer-left`; otherwise the relay welcomes it as a new peer (`rejoin`, a new `peer`).
  */
@@ -185,6 +188,10 @@ export const signalingMachine = setup({
     retriesExhausted: ({ context }) => context.attempt > context.reconnect.maxRetries,
     isWelcome: ({ event }) => event.type === 'socket.message' && event.message.type === 'welcome',
     isJoinError: ({ event }) => event.type === 'socket.message' && event.message.type === 'error',
+    isRetryableJoinError: ({ event }) =>
+      event.type === 'socket.message' &&
+      event.message.type === 'error' &&
+      RETRYABLE_JOIN_ERRORS.includes(event.message.code),
   },
   delays: {
     reconnectDelay: ({ context }) => backoffDelay(context.attempt, context.reconnect),
@@ -266,6 +273,16 @@ export const signalingMachine = setup({
               'resetAttempts',
               'flushQueue',
             ],
+          },
+          {
+            // The relay cannot reach its backplane now: a new socket after the backoff may reach a healthy node.
+            guard: 'isRetryableJoinError',
+            target: 'reconnecting',
+            actions: enqueueActions(({ event, enqueue }) => {
+              if (event.type !== 'socket.message' || event.message.type !== 'error') return;
+              const { code, message } = event.message;
+              enqueue({ type: 'recordError', params: { code, message } });
+            }),
           },
           {
             // The relay refused the join (room full, bad room name): retrying would not help.

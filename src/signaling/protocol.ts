@@ -144,6 +144,9 @@ export const ERROR_CODES = {
   'room-full': 'The room already holds the maximum number of peers.',
   'rate-limited': 'Too many messages; they were dropped. Sent at most once a second, with how many.',
   forbidden: 'The connection’s token does not grant that room.',
+  unavailable:
+    'The relay cannot reach its other nodes right now (its Redis backplane is down): the join or signal did not ' +
+    'happen. Retry later; a client retries a join with its reconnection backoff.',
 } as const;
 
 /** A code from {@link ERROR_CODES}. */
@@ -157,7 +160,7 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   /** A frame exceeded the relay's size limit. */
   messageTooBig: 1009,
-  /** The relay could not complete a join (its Redis backplane failed); reconnect. */
+  /** The relay failed handling a frame (a bug): reconnect. */
   internalError: 1011,
   /** Another connection resumed this one's session. */
   superseded: 4000,

@@ -249,6 +249,25 @@ describe('signalingMachine', () => {
     actor.stop();
   });
 
+  it('retries a join the relay answers unavailable (its backplane is down), on a new socket, and joins', async () => {
+    const { actor, fake, notes } = start({ reconnect: { baseDelay: 1, maxDelay: 2 } });
+    actor.send({ type: 'signaling.connect' });
+    fake.last.emit({ type: 'socket.open' });
+    const first = fake.last;
+    first.receive({ type: 'error', code: 'unavailable', message: 'Cannot join "r" now.' });
+    assert.ok(first.closed, 'the socket is given up');
+    assert.deepEqual(notes.at(-1), { type: 'signaling.lost', reason: 'Cannot join "r" now.' });
+    await waitFor(actor, (s) => s.matches('connecting'));
+    assert.notEqual(fake.last, first, 'a new socket');
+    fake.last.emit({ type: 'socket.open' });
+    assert.deepEqual(fake.last.sent, [{ type: 'join', room: 'r', meta: { name: 'Ada' } }]);
+    fake.last.receive(welcome('ada'));
+    assert.ok(actor.getSnapshot().matches('joined'));
+    assert.equal(notes.at(-1)?.type, 'signaling.joined');
+    assert.equal(actor.getSnapshot().context.attempt, 0);
+    actor.stop();
+  });
+
   it('says leave and closes the socket on signaling.close', async () => {
     const { actor, fake } = await joinedActor();
     actor.send({ type: 'signaling.close' });
@@ -293,6 +312,7 @@ describe('signalingMachine', () => {
       { type: 'socket.message', message: { type: 'peer-left', peer: 'bob' } },
       { type: 'socket.message', message: { type: 'signal', from: 'bob', data: 1 } },
       { type: 'socket.message', message: { type: 'error', code: 'room-full', message: 'full' } },
+      { type: 'socket.message', message: { type: 'error', code: 'unavailable', message: 'backplane down' } },
       { type: 'socket.closed', code: 1006, reason: '' },
       { type: 'signaling.send', to: 'bob', data: 1 },
     ];

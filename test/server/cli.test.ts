@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { helpText, parseCommandLine } from '../../server/cli.js';
 import { DEFAULT_OPTIONS, OPTION_SPECS, Relay, RelayOptionsError, resolveOptions } from '../../server/index.js';
 import { TokenBucket } from '../../server/rate-limit.js';
 import { startRelay } from './helpers.js';
+import { freePort } from './redis.js';
 
 describe('#options', () => {
   it('merges over the documented defaults', () => {
@@ -42,6 +46,28 @@ describe('#cli', () => {
       maxPeersPerRoom: 8,
       iceServers: [{ urls: 'stun:example.org' }],
     });
+  });
+
+  it('gives up on an unreachable Redis after --redis-start-timeout: says so and exits 1, never waits unlistening', async () => {
+    const port = await freePort(); // Nothing listens there.
+    const script = fileURLToPath(new URL('./fixtures/relay-cli.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', script, '--port', '0', '--log-level', 'silent', '--redis-url', `redis://127.0.0.1:${port}`],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RTC_RELAY_REDIS_START_TIMEOUT: '500' } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // A safety net only: the test ends when the process exits.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(timer);
+    assert.equal(code, 1, stderr);
+    assert.match(
+      stderr,
+      new RegExp(`rtc-relay: cannot start: cannot reach Redis at redis://127.0.0.1:${port} within 500 ms`),
+    );
+    assert.doesNotMatch(stderr, /listening/);
   });
 
   it('rejects unknown flags and malformed values with a clear error', () => {

@@ -67,18 +67,21 @@ function started(child: ChildProcess): Started {
   };
 }
 
-/** Starts `redis-server` on a free port, in memory only, and resolves once it accepts connections. */
-export async function startRedis(): Promise<Started & { url: string }> {
+/**
+ * Starts `redis-server` on `port` (a free one by default), in memory only, and resolves once it accepts
+ * connections. Starting it again on the same port after a kill is a Redis restarted empty.
+ */
+export async function startRedis(port?: number): Promise<Started & { url: string; port: number }> {
   const binary = findRedisServer();
   if (!binary) throw new Error('redis-server not found: install the redis-server package');
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForOutput(child, /Ready to accept connections/, 'redis-server');
-  return { ...started(child), url: `redis://127.0.0.1:${port}` };
+  return { ...started(child), url: `redis://127.0.0.1:${port}`, port };
 }
 
 /** Starts a relay node (`rtc-relay --port 0 …args`) in its own process; resolves with its signaling URL. */
@@ -89,4 +92,20 @@ export async function startRelayProcess(args: string[]): Promise<Started & { url
   });
   const [, port] = await waitForOutput(child, /listening on http:\/\/localhost:(\d+)/, 'rtc-relay');
   return { ...started(child), url: `ws://127.0.0.1:${port}/signal`, http: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Resolves once `check` holds, polling it every 20 ms: for state with no event to wait on (a relay's health, a
+ * reconnection). Rejects after `timeout` ms, naming `what`.
+ */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeout = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
