@@ -29,6 +29,7 @@ import { MemoryBackplane, type Backplane, type BackplaneJoin } from './backplane
 import { RelayMetrics } from './metrics.js';
 import { resolveOptions, type RelayOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';
+import { findKitBuild, traceViewer } from './inspect.js';
 import { fileServer, kitFiles, type Handler } from './static.js';
 import { iceServersFor } from './turn.js';
 
@@ -152,6 +153,7 @@ export class Relay {
     });
     if (this.options.static) this.#static.push(fileServer(this.options.static));
     if (this.options.kitDir) this.#static.push(kitFiles(this.options.kitDir));
+    if (this.options.inspect) this.#static.unshift(traceViewer(findKitBuild(this.options.kitDir)));
     this.server = createServer(
       {
         // Slow or half-sent requests (upgrades included) are cut off after headerTimeout, checked every second.
