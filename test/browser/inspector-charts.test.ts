@@ -237,7 +237,7 @@ describe('<rtc-inspector> charts', () => {
     // The charts show that instant: the cursor moved to the event.
     expect(inspector.time).to.equal(event.time);
     inspector.textFilter = '';
-    inspector.selected = undefined;
+    inspector.nav = {};
     inspector.follow();
   });
 

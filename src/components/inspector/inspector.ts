@@ -12,7 +12,7 @@ import theme from '../theme.styles.js';
 import styles from './inspector.styles.js';
 
 type Panel = typeof import('./panel.js');
-type ChartView = import('./panel.js').ChartView;
+type Nav = import('./panel.js').Nav;
 
 let loading: Promise<Panel> | undefined;
 /**
@@ -80,10 +80,8 @@ export class RtcInspector extends LitElement {
   @state() accessor problem = '';
   @state() accessor actorFilter = '';
   @state() accessor textFilter = '';
-  @state() accessor collapsed: ReadonlySet<string> = new Set();
-  @state() accessor views: ReadonlyMap<string, ChartView> = new Map();
-  @state() accessor stateFilter: { actor: string; state: string } | undefined;
-  @state() accessor selected: number | undefined;
+  /** Zoom, pan, collapsed charts, the state filter and the event picked: the panel's, kept here across loads. */
+  @state() accessor nav: Nav = {};
 
   /** Id of an `<rtc-call>` to inspect, when this element is not inside one. */
   @property() accessor call = '';
@@ -96,9 +94,6 @@ export class RtcInspector extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // A trace file dropped anywhere on the inspector opens it.
-    this.addEventListener('dragover', this.#onDragOver);
-    this.addEventListener('drop', this.#onDrop);
     this.#watch(this.#view.call);
     if (!this.panel)
       loadPanel().then(
@@ -117,8 +112,6 @@ export class RtcInspector extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.removeEventListener('dragover', this.#onDragOver);
-    this.removeEventListener('drop', this.#onDrop);
     this.#unwatch?.();
     this.#unwatch = undefined;
     cancelAnimationFrame(this.#frame);
@@ -129,8 +122,7 @@ export class RtcInspector extends LitElement {
     if (changed.has('contextCall') || changed.has('call')) this.#view.rebind();
     if (changed.has('trace')) {
       if (this.trace) this.time = undefined;
-      this.stateFilter = undefined;
-      this.selected = undefined;
+      this.nav = {};
     }
   }
 
@@ -237,24 +229,9 @@ export class RtcInspector extends LitElement {
         actorFilter: this.actorFilter,
         textFilter: this.textFilter,
         problem: this.problem,
-        collapsed: this.collapsed,
-        views: this.views,
-        ...(this.stateFilter ? { stateFilter: this.stateFilter } : {}),
-        ...(this.selected === undefined ? {} : { selected: this.selected }),
+        nav: this.nav,
         on: {
-          view: (path, view) => (this.views = new Map(this.views).set(path, view)),
-          collapse: (path) => {
-            const collapsed = new Set(this.collapsed);
-            if (!collapsed.delete(path)) collapsed.add(path);
-            this.collapsed = collapsed;
-          },
-          state: (actor, state) => (this.stateFilter = state ? { actor, state } : undefined),
-          select: (seq) => {
-            this.selected = seq;
-            const event = seq === undefined ? undefined : trace.events.find((e) => e.seq === seq);
-            // The charts show the instant the event happened, its transition highlighted.
-            if (event) this.time = live && event.time >= trace.end - 1 ? undefined : event.time;
-          },
+          nav: (nav) => (this.nav = nav),
           cursor: (time) => {
             this.time = live && time >= trace.end - 1 ? undefined : time;
           },
@@ -269,17 +246,6 @@ export class RtcInspector extends LitElement {
       { html, svg, nothing },
     );
   }
-
-  readonly #onDragOver = (event: DragEvent): void => {
-    if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
-  };
-
-  readonly #onDrop = (event: DragEvent): void => {
-    const file = event.dataTransfer?.files[0];
-    if (!file) return;
-    event.preventDefault();
-    void this.open(file);
-  };
 
   #onPick(event: Event): void {
     const file = (event.target as HTMLInputElement).files?.[0];

@@ -80,6 +80,9 @@ const PAD = 12;
 const ANY_R = 5;
 /** Longest line of an edge label, in characters. */
 const LABEL_COLUMNS = 26;
+/** The chart area a layout should fit without shrinking: the inspector's chart column. */
+const FIT_W = 620;
+const FIT_H = 420;
 /** Room under a box for its self-transition loops, above their label. */
 const LOOP = 16;
 
@@ -196,53 +199,59 @@ function size(node: StateGraphNode, isRoot: boolean, byLevel: Map<string, Projec
     merged.set(id, edge);
   }
   const loops: Sized['loops'] = new Map();
-  const g = new graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 26, edgesep: 10, marginx: 0, marginy: 0 });
-  g.setDefaultEdgeLabel(() => ({}));
-  const parallel = node.type === 'parallel';
-  const width = parallel ? Math.max(...kids.map((k) => k.w)) : 0;
-  for (const kid of kids) {
-    if (parallel) kid.w = width;
-    g.setNode(kid.node.id, { width: kid.w, height: kid.h });
-  }
-  const anyId = `${node.id}.*`;
-  const said = new Set<string>();
-  let n = 0;
-  for (const edge of merged.values()) {
-    if (edge.from === edge.to) {
-      // Loops are drawn under their box: a dummy node of the label's size keeps the space free.
-      const lines = labelLines(edge.events);
-      loops.set(edge.from, { keys: edge.keys, lines, title: edge.titles.join('\n') });
-      continue;
-    }
-    if (edge.any && !g.hasNode(anyId)) g.setNode(anyId, { width: ANY_R * 2, height: ANY_R * 2 });
-    // One label per source and event list: a `∗` fanning out to seven states says `ice.connection` once.
-    const text = edge.events.join(',');
-    const once = `${edge.any ? anyId : edge.from}|${text}`;
-    const lines = said.has(once) ? [] : labelLines(edge.events);
-    said.add(once);
-    const lw = lines.length ? Math.max(...lines.map((l) => l.length)) * LABEL_CHAR + 8 : 0;
-    const lh = lines.length * LINE + (lines.length ? 2 : 0);
-    g.setEdge(
-      edge.any ? anyId : edge.from,
-      edge.to,
-      { width: lw, height: lh, labelpos: 'c', keys: edge.keys, lines, title: edge.titles.join('\n'), any: edge.any },
-      `e${n++}`,
-    );
-  }
-  // Loops: the box grows downwards in dagre's eyes; it is drawn at its own height, the loop and label under it.
+  for (const edge of merged.values())
+    if (edge.from === edge.to)
+      // Loops are drawn under their box, in room kept free for them.
+      loops.set(edge.from, { keys: edge.keys, lines: labelLines(edge.events), title: edge.titles.join('\n') });
   const loopRoom = (id: string): number => {
     const loop = loops.get(id);
     return loop ? LOOP + loop.lines.length * LINE + 4 : 0;
   };
-  for (const kid of kids) {
-    const room = loopRoom(kid.node.id);
-    if (room) {
-      const lw = Math.max(...loops.get(kid.node.id)!.lines.map((l) => l.length)) * LABEL_CHAR + 8;
+  const parallel = node.type === 'parallel';
+  if (parallel) {
+    const width = Math.max(...kids.map((k) => k.w));
+    for (const kid of kids) kid.w = width;
+  }
+  const anyId = `${node.id}.*`;
+  const build = (rankdir: 'LR' | 'TB'): InstanceType<typeof graphlib.Graph> => {
+    const g = new graphlib.Graph({ multigraph: true });
+    g.setGraph({ rankdir, nodesep: 18, ranksep: 26, edgesep: 10, marginx: 0, marginy: 0 });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const kid of kids) {
+      const room = loopRoom(kid.node.id);
+      const lw = room ? Math.max(...loops.get(kid.node.id)!.lines.map((l) => l.length)) * LABEL_CHAR + 8 : 0;
       g.setNode(kid.node.id, { width: Math.max(kid.w, lw), height: kid.h + room });
     }
-  }
-  dagreLayout(g);
+    const said = new Set<string>();
+    let n = 0;
+    for (const edge of merged.values()) {
+      if (edge.from === edge.to) continue;
+      if (edge.any && !g.hasNode(anyId)) g.setNode(anyId, { width: ANY_R * 2, height: ANY_R * 2 });
+      // One label per source and event list: a `∗` fanning out to seven states says `ice.connection` once.
+      const once = `${edge.any ? anyId : edge.from}|${edge.events.join(',')}`;
+      const lines = said.has(once) ? [] : labelLines(edge.events);
+      said.add(once);
+      const lw = lines.length ? Math.max(...lines.map((l) => l.length)) * LABEL_CHAR + 8 : 0;
+      const lh = lines.length * LINE + (lines.length ? 2 : 0);
+      g.setEdge(
+        edge.any ? anyId : edge.from,
+        edge.to,
+        { width: lw, height: lh, labelpos: 'c', keys: edge.keys, lines, title: edge.titles.join('\n'), any: edge.any },
+        `e${n++}`,
+      );
+    }
+    dagreLayout(g);
+    return g;
+  };
+  // Left to right reads best, unless top to bottom fits the inspector's column clearly better.
+  const lr = build('LR');
+  const tb = parallel ? lr : build('TB');
+  const fit = (g: typeof lr): number => {
+    const { width, height } = g.graph() as { width: number; height: number };
+    return Math.max(width / FIT_W, height / FIT_H);
+  };
+  const g = fit(tb) < fit(lr) * 0.85 ? tb : lr;
+  const down = g === tb && !parallel;
   const top = isRoot ? PAD : HEADER + 6;
   const children: Sized['children'] = kids.map((box) => {
     const placed = g.node(box.node.id) as { x: number; y: number; width: number; height: number };
@@ -250,6 +259,67 @@ function size(node: StateGraphNode, isRoot: boolean, byLevel: Map<string, Projec
   });
   const edges: Sized['edges'] = [];
   const paths: Sized['paths'] = [];
+  // Ranks are columns (rows when laid out top to bottom): every node and label of a rank shares its centre on the
+  // rank axis. An edge crosses a rank straight across (where dagre put it in that rank), and slopes only in the
+  // gaps between ranks, where nothing is. Routing works in a frame whose x is the rank axis.
+  type P = { x: number; y: number };
+  const flip = (p: P): P => (down ? { x: p.y, y: p.x } : p);
+  const bands = new Map<number, number>();
+  const widen = (c: number, half: number): void => {
+    const key = Math.round(c);
+    bands.set(key, Math.max(bands.get(key) ?? 0, half));
+  };
+  for (const id of g.nodes()) {
+    const n = g.node(id) as { x: number; y: number; width: number; height: number };
+    widen(down ? n.y : n.x, (down ? n.height : n.width) / 2);
+  }
+  for (const e of g.edges()) {
+    const l = g.edge(e) as { x?: number; y?: number; width: number; height: number };
+    if (l.x !== undefined && l.y !== undefined) widen(down ? l.y : l.x, (down ? l.height : l.width) / 2);
+  }
+  const band = (c: number): number | undefined => {
+    for (const [key, half] of bands) if (Math.abs(key - c) < 1.5) return half;
+    return undefined;
+  };
+  /** A node's box as drawn (a state with a loop is drawn shorter than the room dagre keeps for it), flipped. */
+  const drawn = (id: string): { cx: number; cy: number; w: number; top: number; bottom: number } => {
+    const n = g.node(id) as { x: number; y: number; width: number; height: number };
+    const kid = kids.find((k) => k.node.id === id);
+    const w = kid ? kid.w : n.width;
+    const h = kid ? kid.h : n.height;
+    const top = n.y - n.height / 2;
+    const c = flip({ x: n.x, y: top + h / 2 });
+    const [along, across] = down ? [h, w] : [w, h];
+    return { cx: c.x, cy: c.y, w: along, top: c.y - across / 2, bottom: c.y + across / 2 };
+  };
+  const routed = (v: string, w: string, raw: P[]): P[] => {
+    const s = drawn(v);
+    const t = drawn(w);
+    const inner = raw.slice(1, -1).map(flip);
+    const out: P[] = [];
+    const clampY = (y: number, box: typeof s): number =>
+      box.bottom - box.top < 12 ? box.cy : Math.min(box.bottom - 5, Math.max(box.top + 5, y));
+    const firstX = (inner[0] ?? { x: t.cx }).x;
+    const out0 = Math.sign(firstX - s.cx) || 1;
+    const y0 = clampY((inner[0] ?? { y: t.cy }).y, s);
+    out.push({ x: s.cx + (out0 * s.w) / 2, y: y0 });
+    const sBand = band(s.cx) ?? s.w / 2;
+    if (sBand > s.w / 2 + 0.5) out.push({ x: s.cx + out0 * sBand, y: y0 });
+    inner.forEach((p, k) => {
+      const half = band(p.x);
+      const prev = k === 0 ? s.cx : inner[k - 1]!.x;
+      const dir = Math.sign(p.x - prev) || out0;
+      if (half === undefined || half < 0.5) out.push(p);
+      else out.push({ x: p.x - dir * half, y: p.y }, { x: p.x + dir * half, y: p.y });
+    });
+    const lastX = (inner.at(-1) ?? { x: s.cx }).x;
+    const in1 = Math.sign(t.cx - lastX) || out0;
+    const y1 = clampY((inner.at(-1) ?? { y: s.cy }).y, t);
+    const tBand = band(t.cx) ?? t.w / 2;
+    if (tBand > t.w / 2 + 0.5) out.push({ x: t.cx - in1 * tBand, y: y1 });
+    out.push({ x: t.cx - (in1 * t.w) / 2, y: y1 });
+    return out.map(flip).map((p) => ({ x: PAD + p.x, y: top + p.y }));
+  };
   for (const e of g.edges()) {
     const label = g.edge(e) as {
       points: { x: number; y: number }[];
@@ -263,21 +333,7 @@ function size(node: StateGraphNode, isRoot: boolean, byLevel: Map<string, Projec
       any: boolean;
     };
     const source = e.v === anyId ? node.id : e.v;
-    const points = label.points.map((p) => ({ x: PAD + p.x, y: top + p.y }));
-    // dagre ends the edge on the node's box, which for a state with a loop includes the loop's room: end it on the
-    // box as drawn.
-    const target = kids.find((k) => k.node.id === e.w);
-    const room = target ? loopRoom(e.w) : 0;
-    if (target && room) {
-      const c = children[kids.indexOf(target)]!;
-      const last = points.at(-1)!;
-      last.y = Math.min(last.y, c.y + target.h);
-    }
-    const start = kids.find((k) => k.node.id === e.v);
-    if (start && loopRoom(e.v)) {
-      const c = children[kids.indexOf(start)]!;
-      points[0]!.y = Math.min(points[0]!.y, c.y + start.h);
-    }
+    const points = routed(e.v, e.w, label.points);
     paths.push(points);
     edges.push({
       keys: label.keys,

@@ -39,19 +39,10 @@ export interface PanelModel {
   textFilter: string;
   /** A message to show (a file that is not a trace…). */
   problem: string;
-  /** Paths of the actors whose chart is collapsed to its caption. */
-  collapsed: ReadonlySet<string>;
-  /** Zoom and pan of each chart, by actor path. */
-  views: ReadonlyMap<string, ChartView>;
-  /** The timeline shows only the events with which this actor entered or left this state. */
-  stateFilter?: { actor: string; state: string };
-  /** `seq` of the timeline event whose transition the charts highlight. */
-  selected?: number;
+  /** How the user navigates the charts; the element keeps it and hands it back. */
+  nav: Nav;
   on: {
-    view(path: string, view: ChartView): void;
-    collapse(path: string): void;
-    state(actor: string, state: string): void;
-    select(seq: number | undefined): void;
+    nav(nav: Nav): void;
     cursor(time: number): void;
     follow(): void;
     actor(id: string): void;
@@ -59,6 +50,40 @@ export interface PanelModel {
     exportTrace(): void;
     open(file: File): void;
     dismiss(): void;
+  };
+}
+
+/** How the user navigates: zoom and pan, collapsed charts, the state filter, the event picked. */
+export interface Nav {
+  /** Paths of the actors whose chart is collapsed to its caption. */
+  collapsed?: string[];
+  /** Zoom and pan of each chart, by actor path. */
+  views?: Record<string, ChartView>;
+  /** The timeline shows only the events with which this actor entered or left this state. */
+  filter?: { actor: string; state: string };
+  /** `seq` of the timeline event whose transition the charts highlight. */
+  picked?: number;
+}
+
+/** The navigation actions, on top of `model.on.nav`. */
+function navigation(model: PanelModel) {
+  const nav = model.nav;
+  return {
+    view: (path: string, view: ChartView) => model.on.nav({ ...nav, views: { ...nav.views, [path]: view } }),
+    collapse: (path: string) => {
+      const collapsed = nav.collapsed ?? [];
+      model.on.nav({
+        ...nav,
+        collapsed: collapsed.includes(path) ? collapsed.filter((p) => p !== path) : [...collapsed, path],
+      });
+    },
+    state: (actor: string, state: string) => model.on.nav({ ...nav, filter: state ? { actor, state } : undefined }),
+    select: (seq: number | undefined) => {
+      model.on.nav({ ...nav, picked: seq });
+      const event = seq === undefined ? undefined : model.trace.events.find((e) => e.seq === seq);
+      // The charts show the instant the event happened, its transition highlighted.
+      if (event) model.on.cursor(event.time);
+    },
   };
 }
 
@@ -134,6 +159,7 @@ export function entersOrLeaves(trace: Trace, actor: string, stateId: string): Tr
 function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: TraceEvent | undefined): unknown {
   const { svg, html, nothing } = tags;
   const { trace, cursor } = model;
+  const go = navigation(model);
   const graph = entry.actor.machine ? trace.machines[entry.actor.machine] : undefined;
   if (!graph) return nothing;
   const path = entry.actor.path;
@@ -143,7 +169,7 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
   const taken = new Set(last?.transitions ?? []);
   const picked = selected && selected.target === entry.actor.id ? new Set(selected.transitions ?? []) : undefined;
   const pickedTargets = new Set([...(picked ?? [])].flatMap((k) => k.split('|')[2]?.split(',') ?? []));
-  const filtered = model.stateFilter?.actor === entry.actor.id ? model.stateFilter.state : '';
+  const filtered = model.nav.filter?.actor === entry.actor.id ? model.nav.filter.state : '';
   // Recent: flash it. A different animation name per event restarts the animation on every new transition.
   const recent = last && cursor - last.time < 1500;
   const flash = recent ? `flash-${last.seq % 2}` : '';
@@ -165,7 +191,7 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
       filtered === b.node.id ? 'filtered' : '',
     ].join(' ');
     if (b.depth === 0) return svg`${b.children.map(box)}`;
-    const toggle = (): void => model.on.state(entry.actor.id, filtered === b.node.id ? '' : b.node.id);
+    const toggle = (): void => go.state(entry.actor.id, filtered === b.node.id ? '' : b.node.id);
     return svg`<g class=${classes} data-state-id=${b.node.id}>
       <rect
         x=${b.x} y=${b.y} width=${b.w} height=${b.h} rx=${isLeaf ? 13 : 8}
@@ -215,8 +241,8 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
   });
   const name = shortName(path);
   const state = formatValue(entry.value);
-  const collapsed = model.collapsed.has(path);
-  const view = model.views.get(path) ?? WHOLE;
+  const collapsed = !!model.nav.collapsed?.includes(path);
+  const view = model.nav.views?.[path] ?? WHOLE;
   const fullW = layout.width + 2 * MARGIN;
   const fullH = layout.height + 2 * MARGIN;
   const vw = fullW / view.scale;
@@ -237,7 +263,7 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
     if (!drag.moved) target.setPointerCapture?.(e.pointerId);
     drag.moved = true;
     const unit = vw / Math.max(1, target.clientWidth);
-    model.on.view(path, { ...drag.view, x: drag.view.x - dx * unit, y: drag.view.y - dy * unit });
+    go.view(path, { ...drag.view, x: drag.view.x - dx * unit, y: drag.view.y - dy * unit });
   };
   const onUp = (e: PointerEvent): void => {
     if (drag?.moved) (e.currentTarget as SVGSVGElement).releasePointerCapture?.(e.pointerId);
@@ -246,7 +272,7 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
   const onWheel = (e: WheelEvent): void => {
     if (!e.ctrlKey && !e.metaKey) return;
     e.preventDefault();
-    model.on.view(path, zoomed(view, e.deltaY < 0 ? 1.2 : 1 / 1.2));
+    go.view(path, zoomed(view, e.deltaY < 0 ? 1.2 : 1 / 1.2));
   };
   return html`
     <figure
@@ -262,7 +288,7 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
           class="collapse"
           aria-expanded=${collapsed ? 'false' : 'true'}
           aria-label="${collapsed ? 'Expand' : 'Collapse'} the chart of ${path}"
-          @click=${() => model.on.collapse(path)}
+          @click=${() => go.collapse(path)}
         >
           ${collapsed ? '▸' : '▾'}
         </button>
@@ -274,9 +300,9 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
           collapsed
             ? nothing
             : html`<span class="zoom" role="group" aria-label="Zoom">
-                <button type="button" class="zoom-out" aria-label="Zoom out" @click=${() => model.on.view(path, zoomed(view, 1 / 1.25))}>−</button>
-                <button type="button" class="zoom-reset" aria-label="Show the whole chart" @click=${() => model.on.view(path, WHOLE)}>${Math.round(view.scale * 100)}%</button>
-                <button type="button" class="zoom-in" aria-label="Zoom in" @click=${() => model.on.view(path, zoomed(view, 1.25))}>+</button>
+                <button type="button" class="zoom-out" aria-label="Zoom out" @click=${() => go.view(path, zoomed(view, 1 / 1.25))}>−</button>
+                <button type="button" class="zoom-reset" aria-label="Show the whole chart" @click=${() => go.view(path, WHOLE)}>${Math.round(view.scale * 100)}%</button>
+                <button type="button" class="zoom-in" aria-label="Zoom in" @click=${() => go.view(path, zoomed(view, 1.25))}>+</button>
               </span>`
         }
       </figcaption>
@@ -372,6 +398,7 @@ function lane(tags: LitTags, model: PanelModel, shown: TraceEvent[]): TemplateRe
 function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): TemplateResult {
   const { html, nothing } = tags;
   const { trace } = model;
+  const go = navigation(model);
   const failures = trace.events
     .filter((e) => e.time <= model.cursor)
     .map((event) => ({ event, failure: describeFailure(event, trace) }))
@@ -401,10 +428,10 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
           />
         </label>
         ${
-          model.stateFilter
+          model.nav.filter
             ? html`<span class="state-filter">
-                Entered or left <code>${model.stateFilter.state}</code> (${shortName(paths.get(model.stateFilter.actor) ?? '')})
-                <button type="button" aria-label="Show every event again" @click=${() => model.on.state(model.stateFilter!.actor, '')}>×</button>
+                Entered or left <code>${model.nav.filter.state}</code> (${shortName(paths.get(model.nav.filter.actor) ?? '')})
+                <button type="button" aria-label="Show every event again" @click=${() => go.state('', '')}>×</button>
               </span>`
             : nothing
         }
@@ -415,7 +442,7 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
           ? html`<ul class="failures" aria-label="Failures in this trace">
               ${failures.map(
                 ({ event, failure }) => html`<li>
-                  <button type="button" title="Show this instant" @click=${() => model.on.select(event.seq)}>
+                  <button type="button" title="Show this instant" @click=${() => go.select(event.seq)}>
                     <span class="when">${seconds(event.time - trace.start)}</span>
                     <span class="what">${failure.what}</span>
                     <span class="cause">${failure.cause}</span>
@@ -443,7 +470,7 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
               const detail = describeEvent(e);
               const failure = describeFailure(e, trace);
               return html`<tr
-                class="${moved ? 'moved' : ''} ${e.time === model.cursor ? 'current' : ''} ${failure ? 'failure' : ''} ${model.selected === e.seq ? 'selected' : ''}"
+                class="${moved ? 'moved' : ''} ${e.time === model.cursor ? 'current' : ''} ${failure ? 'failure' : ''} ${model.nav.picked === e.seq ? 'selected' : ''}"
                 data-type=${e.type}
                 data-seq=${e.seq}
               >
@@ -462,9 +489,9 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
                       ? html`<button
                           type="button"
                           class="type"
-                          aria-pressed=${model.selected === e.seq ? 'true' : 'false'}
+                          aria-pressed=${model.nav.picked === e.seq ? 'true' : 'false'}
                           title="Show the transition it took in the chart"
-                          @click=${() => model.on.select(model.selected === e.seq ? undefined : e.seq)}
+                          @click=${() => go.select(model.nav.picked === e.seq ? undefined : e.seq)}
                         >
                           ${e.type}
                         </button>`
@@ -509,8 +536,8 @@ export function renderPanel(model: PanelModel, tags: LitTags): TemplateResult {
   const at = actorsAt(trace, cursor);
   const charts = at.filter((entry) => entry.actor.machine);
   const text = model.textFilter.trim().toLowerCase();
-  const only = model.stateFilter
-    ? new Set(entersOrLeaves(trace, model.stateFilter.actor, model.stateFilter.state))
+  const only = model.nav.filter
+    ? new Set(entersOrLeaves(trace, model.nav.filter.actor, model.nav.filter.state))
     : undefined;
   const shown = trace.events.filter(
     (e) =>
@@ -519,7 +546,7 @@ export function renderPanel(model: PanelModel, tags: LitTags): TemplateResult {
       (!model.actorFilter || e.target === model.actorFilter || e.source === model.actorFilter) &&
       (!text || e.type.toLowerCase().includes(text)),
   );
-  const selected = model.selected === undefined ? undefined : trace.events.find((e) => e.seq === model.selected);
+  const selected = model.nav.picked === undefined ? undefined : trace.events.find((e) => e.seq === model.nav.picked);
   const span = trace.end - trace.start;
   return html`
     <div class="panel" part="base">
