@@ -94,6 +94,7 @@ function chartOf(inspector: RtcInspector, machine: string): Element | undefined 
 
 /** Clicks the middle of `element` with the real mouse. */
 async function click(element: Element): Promise<void> {
+  element.scrollIntoView({ block: 'center', inline: 'center' });
   const { x, y, width, height } = element.getBoundingClientRect();
   await sendMouse({ type: 'click', position: [Math.round(x + width / 2), Math.round(y + height / 2)] });
 }
