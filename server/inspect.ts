@@ -81,7 +81,9 @@ const PAGE = `<!doctype html>
  * handlers.push(traceViewer(findKitBuild()));
  */
 export function traceViewer(kitBuild: string | undefined): Handler {
-  const files = kitBuild ? fileServer(kitBuild, { prefix: INSPECT_PATH, accept: (path) => VIEWER_FILE.test(path) }) : undefined;
+  const files = kitBuild
+    ? fileServer(kitBuild, { prefix: INSPECT_PATH, accept: (path) => VIEWER_FILE.test(path) })
+    : undefined;
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const path = (req.url ?? '/').split('?', 1)[0]!;

@@ -63,7 +63,9 @@ function problems(chart: Element): string[] {
     for (const state of states) {
       // The states that hold the edge: ancestors of both ends (the owner of a `∗` edge holds its target).
       const holder =
-        (label.any ? selfOrAncestor(state.id, label.from) : state.id !== label.from && selfOrAncestor(state.id, label.from)) &&
+        (label.any
+          ? selfOrAncestor(state.id, label.from)
+          : state.id !== label.from && selfOrAncestor(state.id, label.from)) &&
         state.id !== label.to &&
         selfOrAncestor(state.id, label.to);
       if (holder && holds(state.rect, label.box)) continue;
@@ -81,8 +83,13 @@ function problems(chart: Element): string[] {
       // An edge may run inside the states that hold it, and leaves and enters its own ends.
       if (selfOrAncestor(state.id, edge.from) || selfOrAncestor(state.id, edge.to)) continue;
       const r = state.rect;
-      const inside = points.find((p) => p.x > r.x + 1 && p.x < r.x + r.width - 1 && p.y > r.y + 1 && p.y < r.y + r.height - 1);
-      if (inside) found.push(`edge ${edge.name} passes through state ${state.id} at ${inside.x.toFixed(0)},${inside.y.toFixed(0)}`);
+      const inside = points.find(
+        (p) => p.x > r.x + 1 && p.x < r.x + r.width - 1 && p.y > r.y + 1 && p.y < r.y + r.height - 1,
+      );
+      if (inside)
+        found.push(
+          `edge ${edge.name} passes through state ${state.id} at ${inside.x.toFixed(0)},${inside.y.toFixed(0)}`,
+        );
     }
   }
   return found;
@@ -142,7 +149,8 @@ describe('<rtc-inspector> charts', () => {
   it('draws every machine of the call with no overlapping boxes, labels or edges', async () => {
     await inspector.updateComplete;
     const machines = shadow(inspector, '[part~="chart"]').map((c) => c.getAttribute('data-machine'));
-    for (const machine of ['call', 'signaling', 'media', 'peer', 'ice', 'quality']) expect(machines).to.include(machine);
+    for (const machine of ['call', 'signaling', 'media', 'peer', 'ice', 'quality'])
+      expect(machines).to.include(machine);
     const report: string[] = [];
     for (const chart of shadow(inspector, '[part~="chart"]'))
       for (const problem of problems(chart)) report.push(`${chart.getAttribute('data-machine')}: ${problem}`);
@@ -244,7 +252,9 @@ describe('<rtc-inspector> charts', () => {
 
   it('follows the slider when replaying a trace', async () => {
     const trace: Trace = JSON.parse(JSON.stringify(alice.provided!.exportTrace()));
-    const replay = await fixture<RtcInspector>(html`<rtc-inspector style="--rtc-inspector-height: 700px"></rtc-inspector>`);
+    const replay = await fixture<RtcInspector>(
+      html`<rtc-inspector style="--rtc-inspector-height: 700px"></rtc-inspector>`,
+    );
     replay.trace = trace;
     await waitUntil(() => shadow(replay, 'input[type="range"]').length, 'the replay shows');
     const peerActor = trace.actors.find((a) => a.machine === 'peer')!;

@@ -25,7 +25,9 @@ const nextError = (call: Call): Promise<{ code: string; message: string }> =>
 /** Opens the exported trace, as a file, in a fresh inspector; returns the text of its failures and timeline. */
 async function openTrace(call: Call): Promise<{ inspector: RtcInspector; failures: string[]; timeline: string }> {
   const json = JSON.stringify(call.exportTrace());
-  const inspector = await fixture<RtcInspector>(html`<rtc-inspector style="--rtc-inspector-height: 700px"></rtc-inspector>`);
+  const inspector = await fixture<RtcInspector>(
+    html`<rtc-inspector style="--rtc-inspector-height: 700px"></rtc-inspector>`,
+  );
   await waitUntil(() => inspector.shadowRoot?.querySelector('input[type="file"]'), 'the inspector loaded');
   expect(await inspector.open(new File([json], 'failed-call.json', { type: 'application/json' }))).to.equal(true);
   await inspector.updateComplete;
@@ -52,7 +54,10 @@ describe('<rtc-inspector> traces of failed calls', () => {
       navigator.mediaDevices.getUserMedia = original;
     }
     const { failures, timeline } = await openTrace(call);
-    expect(failures.some((f) => /Camera or microphone/.test(f) && /NotAllowedError: Permission denied by the user/.test(f)), failures.join('\n')).to.equal(true);
+    expect(
+      failures.some((f) => /Camera or microphone/.test(f) && /NotAllowedError: Permission denied by the user/.test(f)),
+      failures.join('\n'),
+    ).to.equal(true);
     expect(timeline).to.contain('NotAllowedError: Permission denied by the user');
   });
 

@@ -141,7 +141,10 @@ describe('#inspect', () => {
     const response = await viewer.goto(`${origin}/inspect`);
     assert.equal(response?.status(), 200);
     assert.equal(await viewer.title(), 'rtc-kit trace viewer');
-    await viewer.waitForFunction(() => document.querySelector('rtc-inspector')?.shadowRoot?.querySelector('input[type="file"]'), poll);
+    await viewer.waitForFunction(
+      () => document.querySelector('rtc-inspector')?.shadowRoot?.querySelector('input[type="file"]'),
+      poll,
+    );
     const input = (await inShadow(viewer, 'rtc-inspector', 'input[type="file"]')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(saved);
     await viewer.waitForFunction(() => document.querySelector('rtc-inspector')?.matches(':state(replay)'), poll);
@@ -151,7 +154,10 @@ describe('#inspect', () => {
     );
     const replayed = steady(await chartStates(viewer));
     for (const [path, states] of Object.entries(live)) assert.deepEqual(replayed[path], states, path);
-    assert.match(await viewer.$eval('rtc-inspector', (el) => el.shadowRoot!.querySelector('.source')!.textContent!), /rtc-trace-/);
+    assert.match(
+      await viewer.$eval('rtc-inspector', (el) => el.shadowRoot!.querySelector('.source')!.textContent!),
+      /rtc-trace-/,
+    );
 
     // Dropping the file on the page opens it too.
     const text = readFileSync(saved, 'utf8');
@@ -164,7 +170,8 @@ describe('#inspect', () => {
     }, text);
     await viewer.waitForFunction(() => document.querySelector('rtc-inspector')?.matches(':state(replay)'), poll);
     await viewer.waitForFunction(
-      () => document.querySelector('rtc-inspector')?.shadowRoot?.querySelector('.source')?.textContent === 'dropped.json',
+      () =>
+        document.querySelector('rtc-inspector')?.shadowRoot?.querySelector('.source')?.textContent === 'dropped.json',
       poll,
     );
     assert.deepEqual(steady(await chartStates(viewer)), replayed);

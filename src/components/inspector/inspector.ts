@@ -164,13 +164,8 @@ export class RtcInspector extends LitElement {
   /** Saves the trace shown as a JSON file (what **Export trace** does). */
   download(): void {
     const trace = this.exportTrace();
-    if (!trace) return;
-    const url = URL.createObjectURL(new Blob([JSON.stringify(trace, null, 1)], { type: 'application/json' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = this.#fileName || `rtc-trace-${new Date(trace.end).toISOString().replace(/[:.]/g, '-')}.json`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    // The saving code is in the panel's chunk, like everything the kit's first load does not need.
+    if (trace) void loadPanel().then((panel) => panel.saveTrace(trace, this.#fileName));
   }
 
   /**

@@ -102,10 +102,13 @@ function labelLines(events: string[]): string[] {
   for (const event of events) {
     const text = event.length > LABEL_COLUMNS ? `${event.slice(0, LABEL_COLUMNS - 1)}…` : event;
     const last = lines.at(-1);
-    if (last !== undefined && last.length + 2 + text.length <= LABEL_COLUMNS) lines[lines.length - 1] = `${last}, ${text}`;
+    if (last !== undefined && last.length + 2 + text.length <= LABEL_COLUMNS)
+      lines[lines.length - 1] = `${last}, ${text}`;
     else lines.push(text);
   }
-  return lines.slice(0, 4).map((line, i, all) => (i === 3 && events.length > 4 && all.length === 4 ? `${line} …` : line));
+  return lines
+    .slice(0, 4)
+    .map((line, i, all) => (i === 3 && events.length > 4 && all.length === 4 ? `${line} …` : line));
 }
 
 const isInside = (id: string, ancestor: string): boolean => id.startsWith(`${ancestor}.`);
@@ -160,7 +163,11 @@ function project(root: StateGraphNode): Map<string, Projected[]> {
     for (const t of node.transitions)
       for (const target of t.targets) {
         const event = shortEvent(t.event);
-        const base = { key: t.key, event, title: `${node.id} → ${target} on ${event}${t.guard ? ` [${t.guard}]` : ''}` };
+        const base = {
+          key: t.key,
+          event,
+          title: `${node.id} → ${target} on ${event}${t.guard ? ` [${t.guard}]` : ''}`,
+        };
         if (target === node.id || isInside(node.id, target)) {
           // A self-transition, or back into an enclosing state: a loop on that state.
           const parent = parents.get(target);
@@ -177,7 +184,12 @@ function project(root: StateGraphNode): Map<string, Projected[]> {
         while (level && !isInside(target, level)) level = parents.get(level);
         if (!level) continue;
         const holder = nodes.get(level)!;
-        add(level, { ...base, from: childToward(holder, node.id)!.id, to: childToward(holder, target)!.id, any: false });
+        add(level, {
+          ...base,
+          from: childToward(holder, node.id)!.id,
+          to: childToward(holder, target)!.id,
+          any: false,
+        });
       }
   return byLevel;
 }
@@ -189,7 +201,10 @@ function size(node: StateGraphNode, isRoot: boolean, byLevel: Map<string, Projec
   const kids = node.children.map((child) => size(child, false, byLevel));
   const projected = byLevel.get(node.id) ?? [];
   // Merge transitions between the same two boxes.
-  const merged = new Map<string, { from: string; to: string; any: boolean; keys: string[]; events: string[]; titles: string[] }>();
+  const merged = new Map<
+    string,
+    { from: string; to: string; any: boolean; keys: string[]; events: string[]; titles: string[] }
+  >();
   for (const p of projected) {
     const id = `${p.any ? '*' : ''}${p.from}>${p.to}`;
     const edge = merged.get(id) ?? { from: p.from, to: p.to, any: p.any, keys: [], events: [], titles: [] };

@@ -53,6 +53,21 @@ export interface PanelModel {
   };
 }
 
+/**
+ * Saves `trace` as a JSON file, named `name` or `rtc-trace-<end time>.json` (what **Export trace** does).
+ *
+ * @example
+ * saveTrace(call.exportTrace());
+ */
+export function saveTrace(trace: Trace, name = ''): void {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(trace, null, 1)], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name || `rtc-trace-${new Date(trace.end).toISOString().replace(/[:.]/g, '-')}.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /** How the user navigates: zoom and pan, collapsed charts, the state filter, the event picked. */
 export interface Nav {
   /** Paths of the actors whose chart is collapsed to its caption. */
@@ -300,9 +315,30 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
           collapsed
             ? nothing
             : html`<span class="zoom" role="group" aria-label="Zoom">
-                <button type="button" class="zoom-out" aria-label="Zoom out" @click=${() => go.view(path, zoomed(view, 1 / 1.25))}>−</button>
-                <button type="button" class="zoom-reset" aria-label="Show the whole chart" @click=${() => go.view(path, WHOLE)}>${Math.round(view.scale * 100)}%</button>
-                <button type="button" class="zoom-in" aria-label="Zoom in" @click=${() => go.view(path, zoomed(view, 1.25))}>+</button>
+                <button
+                  type="button"
+                  class="zoom-out"
+                  aria-label="Zoom out"
+                  @click=${() => go.view(path, zoomed(view, 1 / 1.25))}
+                >
+                  −
+                </button>
+                <button
+                  type="button"
+                  class="zoom-reset"
+                  aria-label="Show the whole chart"
+                  @click=${() => go.view(path, WHOLE)}
+                >
+                  ${Math.round(view.scale * 100)}%
+                </button>
+                <button
+                  type="button"
+                  class="zoom-in"
+                  aria-label="Zoom in"
+                  @click=${() => go.view(path, zoomed(view, 1.25))}
+                >
+                  +
+                </button>
               </span>`
         }
       </figcaption>
@@ -430,7 +466,8 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
         ${
           model.nav.filter
             ? html`<span class="state-filter">
-                Entered or left <code>${model.nav.filter.state}</code> (${shortName(paths.get(model.nav.filter.actor) ?? '')})
+                Entered or left
+                <code>${model.nav.filter.state}</code> (${shortName(paths.get(model.nav.filter.actor) ?? '')})
                 <button type="button" aria-label="Show every event again" @click=${() => go.state('', '')}>×</button>
               </span>`
             : nothing
@@ -441,13 +478,14 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
         failures.length
           ? html`<ul class="failures" aria-label="Failures in this trace">
               ${failures.map(
-                ({ event, failure }) => html`<li>
-                  <button type="button" title="Show this instant" @click=${() => go.select(event.seq)}>
-                    <span class="when">${seconds(event.time - trace.start)}</span>
-                    <span class="what">${failure.what}</span>
-                    <span class="cause">${failure.cause}</span>
-                  </button>
-                </li>`,
+                ({ event, failure }) =>
+                  html`<li>
+                    <button type="button" title="Show this instant" @click=${() => go.select(event.seq)}>
+                      <span class="when">${seconds(event.time - trace.start)}</span>
+                      <span class="what">${failure.what}</span>
+                      <span class="cause">${failure.cause}</span>
+                    </button>
+                  </li>`,
               )}
             </ul>`
           : nothing

@@ -160,7 +160,8 @@ function causeOf(data: Json | undefined, depth = 0): string | undefined {
   for (const key of ['error', 'cause'])
     if (data[key] !== undefined) {
       const inner = causeOf(data[key], depth + 1);
-      if (inner) return text(data.code) && !inner.includes(String(data.code)) ? `${inner} (${String(data.code)})` : inner;
+      if (inner)
+        return text(data.code) && !inner.includes(String(data.code)) ? `${inner} (${String(data.code)})` : inner;
     }
   const message = text(data.message) ?? text(data.reason);
   const code = text(data.code);
@@ -193,12 +194,14 @@ export function describeFailure(event: TraceEvent, trace?: Trace): Failure | und
   const cause = causeOf(data);
   const rejected = /^xstate\.error\.actor\.(.+)$/.exec(type);
   if (rejected) {
-    const what = machine === 'media' || /acquire|media|camera/i.test(rejected[1]!) ? 'Camera or microphone' : `${rejected[1]} failed`;
+    const what =
+      machine === 'media' || /acquire|media|camera/i.test(rejected[1]!)
+        ? 'Camera or microphone'
+        : `${rejected[1]} failed`;
     return { what, cause: cause ?? 'the actor rejected' };
   }
   if (type === 'media.error') return { what: 'Camera or microphone', cause: cause ?? 'unknown error' };
-  if (type === 'signaling.failed')
-    return { what: 'Relay unreachable', cause: cause ?? 'signaling gave up' };
+  if (type === 'signaling.failed') return { what: 'Relay unreachable', cause: cause ?? 'signaling gave up' };
   if (type === 'peer.failed') return { what: 'Peer connection failed', cause: cause ?? 'ICE failed' };
   if (type === 'peer.ice-error') return { what: 'ICE server error', cause: cause ?? 'unknown' };
   const state = isObject(data) ? text(data.state) : undefined;
