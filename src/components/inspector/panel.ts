@@ -326,7 +326,7 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
                 <button
                   type="button"
                   class="zoom-reset"
-                  aria-label="Show the whole chart"
+                  aria-label="${Math.round(view.scale * 100)}%: show the whole chart"
                   @click=${() => go.view(path, WHOLE)}
                 >
                   ${Math.round(view.scale * 100)}%
