@@ -28,9 +28,15 @@ const loadPanel = (): Promise<Panel> => (loading ??= import('./panel.js'));
  * state before and after (SDP shown as type, m-lines and codecs); the link's bitrate and loss on the same time
  * axis; and a time slider to look back.
  *
+ * Each chart zooms (**+**, **−**, Ctrl+wheel), pans (drag) and collapses (**▾**); clicking a state filters the
+ * timeline to the events that entered or left it; clicking an event's type shows that instant with the transition
+ * it took highlighted. Failures (a denied camera, an unreachable relay, an ICE failure…) are listed above the
+ * timeline with their cause.
+ *
  * It reads the call's flight recorder (`call.recorder`): nothing is sent anywhere. **Export trace** saves the
  * recording as JSON (SDP and candidates redacted); **Open trace…** loads such a file and replays it, the
- * statecharts following the slider. The statecharts, timeline and their styles load on demand, in their own chunk.
+ * statecharts following the slider. The relay serves a page for that at `/inspect`. The statecharts (laid out
+ * with dagre), timeline and their styles load on demand, in their own chunk.
  *
  * @tagname rtc-inspector
  * @summary See every state machine of a call live; export, open and replay traces.
