@@ -119,7 +119,6 @@ export default /* css */ `
     white-space: nowrap;
     max-width: 60%;
   }
-  .any-state { margin: 0 0 0.1rem; color: var(--_muted); font-size: 10.5px; font-family: var(--_mono); }
   /* --_c draws, --_ct writes: mixed towards the text colour, so it reads on light and dark backgrounds alike. */
   .chart, .who, .tick { --_ct: color-mix(in srgb, var(--_c) 72%, var(--_fg)); }
   .call { --_c: var(--_call); }
@@ -141,7 +140,6 @@ export default /* css */ `
   .state.group.active > .label { fill: var(--_c); }
   .state.leaf.active > .label { fill: #fff; font-weight: 650; }
   .label.center { text-anchor: middle; }
-  .state .any { font: 9.5px var(--_mono); fill: var(--_muted); text-anchor: end; }
   .initial { fill: var(--_fg); }
   .edge path { fill: none; stroke: color-mix(in srgb, var(--_fg) 30%, transparent); stroke-width: 1; }
   .edge.live path { stroke: color-mix(in srgb, var(--_fg) 60%, transparent); }
