@@ -5,7 +5,8 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
 import type { RtcInspector } from '../../src/components/inspector/inspector.js';
 import { createCall, type Call, type CreateCallOptions } from '../../src/index.js';
-import { relayUrl, uniqueRoom } from './commands.js';
+import { writeFile } from '@web/test-runner-commands';
+import { cdp, relayUrl, uniqueRoom } from './commands.js';
 
 const calls: Call[] = [];
 afterEach(() => {
@@ -100,11 +101,19 @@ describe('<rtc-inspector> traces of failed calls', () => {
     } finally {
       RTCPeerConnection.prototype.addIceCandidate = original;
     }
-    const { failures, timeline } = await openTrace(alice);
+    const { inspector, failures, timeline } = await openTrace(alice);
     const peer = failures.find((f) => f.includes('Peer connection failed'));
     expect(peer, failures.join('\n')).to.be.a('string');
     // The cause the peer gave, in words.
     expect(peer).to.match(/ICE|connect/i);
     expect(timeline).to.match(/Peer connection failed/);
+    // For the screenshot set: a failed call's trace, as the developer sees it.
+    const { x, y, width, height } = inspector.getBoundingClientRect();
+    const { data } = await cdp<{ data: string }>('Page.captureScreenshot', {
+      format: 'png',
+      captureBeyondViewport: true,
+      clip: { x: x + scrollX, y: y + scrollY, width, height, scale: 1 },
+    });
+    await writeFile({ path: '../screenshots/inspector-ice-failed.png', content: data, encoding: 'base64' });
   });
 });

@@ -180,7 +180,17 @@ export default /* css */ `
   figcaption .zoom { display: inline-flex; gap: 0.15rem; flex: none; }
   .state-filter { display: inline-flex; gap: 0.3rem; align-items: center; color: var(--_hot); }
   .state-filter button { border: 0; background: none; color: inherit; font-size: 14px; cursor: pointer; }
-  .failures { list-style: none; margin: 0; padding: 0.3rem 0.6rem; display: grid; gap: 0.2rem; }
+  .failures {
+    list-style: none;
+    margin: 0;
+    padding: 0.3rem 0.6rem;
+    display: grid;
+    gap: 0.2rem;
+    flex: none;
+    max-height: 9rem;
+    overflow: auto;
+    border-bottom: 1px solid var(--_border);
+  }
   .failures button {
     display: flex;
     gap: 0.5rem;
@@ -194,7 +204,9 @@ export default /* css */ `
     padding: 0.2rem 0.4rem;
     cursor: pointer;
   }
+  .failures button { flex-wrap: wrap; }
   .failures .what { font-weight: 700; }
+  .failures .cause { flex: 1 1 14rem; min-width: 0; }
   tr.failure td { background: color-mix(in srgb, #d33 9%, transparent); }
   td.event .cause { display: block; white-space: normal; color: var(--_fg); }
   td.event .cause strong { color: color-mix(in srgb, #d33 75%, var(--_fg)); }
@@ -221,7 +233,7 @@ export default /* css */ `
   @media (prefers-reduced-motion: reduce) { .flash-0, .flash-1 { animation: none; } }
 
   /* Timeline. */
-  .timeline { display: grid; grid-template-rows: auto minmax(0, 1fr); min-height: 0; background: var(--_surface); }
+  .timeline { display: flex; flex-direction: column; min-height: 0; background: var(--_surface); }
   .filters {
     display: flex;
     align-items: center;
@@ -242,7 +254,7 @@ export default /* css */ `
     max-width: 14rem;
   }
   .count { margin-left: auto; color: var(--_muted); }
-  .rows { overflow: auto; min-height: 0; }
+  .rows { overflow: auto; min-height: 0; flex: 1 1 0; }
   table { width: 100%; border-collapse: collapse; font-family: var(--_mono); font-size: 11px; table-layout: fixed; }
   th:nth-child(1) { width: 4.6rem; }
   th:nth-child(2) { width: 28%; }

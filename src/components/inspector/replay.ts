@@ -7,6 +7,7 @@
 import type { JsonValue } from '../../recorder/json.js';
 import type { SdpSummary } from '../../recorder/sdp.js';
 import type { StateValue, Trace, TraceActor, TraceEvent } from '../../recorder/trace.js';
+import { shortEvent } from './layout.js';
 
 /** An actor at an instant of a trace. */
 export interface ActorAt {
@@ -214,7 +215,7 @@ export function describeFailure(event: TraceEvent, trace?: Trace): Failure | und
   if (into && !wasIn)
     return {
       what: `${machine ?? 'actor'} ${into}`,
-      cause: cause ?? `${type} moved it to ${formatValue(event.after)}`,
+      cause: cause ?? `${shortEvent(type)} moved it to ${formatValue(event.after)}`,
     };
   return undefined;
 }
