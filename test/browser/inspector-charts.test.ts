@@ -4,7 +4,7 @@
 // transition, and the charts following the slider of a replay.
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { render } from 'lit';
-import { sendMouse, setViewport } from '@web/test-runner-commands';
+import { sendKeys, sendMouse, setViewport } from '@web/test-runner-commands';
 import '../../src/define.js';
 import type { RtcCall } from '../../src/components/index.js';
 import type { RtcInspector } from '../../src/components/inspector/inspector.js';
@@ -182,6 +182,20 @@ describe('<rtc-inspector> charts', () => {
     await inspector.updateComplete;
     expect(svgOf().viewBox.baseVal.width).to.be.closeTo(w0, 0.5);
     expect(svgOf().viewBox.baseVal.x).to.be.closeTo(x0, 0.5);
+    // From the keyboard: + zooms, arrows pan, 0 shows the whole chart again.
+    svgOf().focus();
+    await sendKeys({ press: '+' });
+    await inspector.updateComplete;
+    expect(svgOf().viewBox.baseVal.width).to.be.closeTo(w0 / 1.25, 0.5);
+    const zoomedX = svgOf().viewBox.baseVal.x;
+    svgOf().focus();
+    await sendKeys({ press: 'ArrowRight' });
+    await inspector.updateComplete;
+    expect(svgOf().viewBox.baseVal.x).to.be.greaterThan(zoomedX);
+    svgOf().focus();
+    await sendKeys({ press: '0' });
+    await inspector.updateComplete;
+    expect(svgOf().viewBox.baseVal.width).to.be.closeTo(w0, 0.5);
   });
 
   it('collapses a machine to its caption and expands it again', async () => {

@@ -284,6 +284,22 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
     if (drag?.moved) (e.currentTarget as SVGSVGElement).releasePointerCapture?.(e.pointerId);
     drag = undefined;
   };
+  const onKey = (e: KeyboardEvent): void => {
+    const step = vw / 10;
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+      ArrowUp: [0, -step],
+      ArrowDown: [0, step],
+    };
+    const move = moves[e.key];
+    if (move) go.view(path, { ...view, x: view.x + move[0], y: view.y + move[1] });
+    else if (e.key === '+' || e.key === '=') go.view(path, zoomed(view, 1.25));
+    else if (e.key === '-') go.view(path, zoomed(view, 1 / 1.25));
+    else if (e.key === '0') go.view(path, WHOLE);
+    else return;
+    e.preventDefault();
+  };
   const onWheel = (e: WheelEvent): void => {
     if (!e.ctrlKey && !e.metaKey) return;
     e.preventDefault();
@@ -350,7 +366,9 @@ function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: Trace
               width=${fullW}
               role="group"
               class=${view === WHOLE ? '' : 'moved'}
-              aria-label="Statechart of ${path}: ${state || 'not started'}. Drag to pan, Ctrl+wheel to zoom."
+              tabindex="0"
+              aria-label="Statechart of ${path}: ${state || 'not started'}. Drag or arrow keys to pan, Ctrl+wheel or + and − to zoom, 0 to show it whole."
+              @keydown=${onKey}
               @pointerdown=${onDown}
               @pointermove=${onMove}
               @pointerup=${onUp}
