@@ -17,6 +17,11 @@ export interface RelayOptions {
   static: string;
   /** Directory served at `/dist/`, holding `rtc-kit.js`, so pages can load the kit from the relay. Off when empty. */
   kitDir: string;
+  /**
+   * Serve the trace viewer at `GET /inspect`: a page where a developer opens a trace a user exported from
+   * `<rtc-inspector>`. It loads the kit's browser build (`kitDir`, or the package's own `dist/`).
+   */
+  inspect: boolean;
   /** Largest WebSocket frame, in bytes; a bigger one closes that connection with 1009. */
   maxPayload: number;
   /** Most peers in one room; the next `join` gets `room-full`. */
@@ -105,6 +110,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<RelayOptions, 'logger' | 'backplane'
   host: '127.0.0.1',
   static: '',
   kitDir: '',
+  inspect: true,
   maxPayload: 64 * 1024,
   maxPeersPerRoom: 16,
   rateLimit: 50,
@@ -164,6 +170,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     env: 'RTC_RELAY_KIT_DIR',
     kind: 'string',
     help: "directory served at /dist/ (rtc-kit.js; the package's own dist/ when empty)",
+  },
+  {
+    key: 'inspect',
+    flag: 'inspect',
+    env: 'RTC_RELAY_INSPECT',
+    kind: 'boolean',
+    help: 'serve the trace viewer at /inspect (default true)',
   },
   {
     key: 'maxPayload',
@@ -479,6 +492,7 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     const problem = checkOriginPattern(origin);
     if (problem) throw new RelayOptionsError(`allowOrigins ${problem}`);
   }
+  if (typeof resolved.inspect !== 'boolean') throw new RelayOptionsError('inspect must be true or false');
   if (typeof resolved.trustProxy !== 'boolean') throw new RelayOptionsError('trustProxy must be true or false');
   if (!isStringList(resolved.stunUrls) || !resolved.stunUrls.every((url) => /^stuns?:/.test(url)))
     throw new RelayOptionsError('stunUrls must be stun: or stuns: URLs');

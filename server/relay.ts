@@ -29,6 +29,7 @@ import { MemoryBackplane, type Backplane, type BackplaneJoin } from './backplane
 import { RelayMetrics } from './metrics.js';
 import { resolveOptions, type RelayOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';
+import { findKitBuild, traceViewer } from './inspect.js';
 import { fileServer, kitFiles, packageKitDir, type Handler } from './static.js';
 import { iceServersFor } from './turn.js';
 
@@ -157,6 +158,7 @@ export class Relay {
     // The kit's browser build at /dist/, for an embedded relay as for the rtc-relay command.
     const kitDir = this.options.kitDir || packageKitDir();
     if (kitDir) this.#static.push(kitFiles(kitDir));
+    if (this.options.inspect) this.#static.unshift(traceViewer(findKitBuild(this.options.kitDir)));
     this.server = createServer(
       {
         // Slow or half-sent requests (upgrades included) are cut off after headerTimeout, checked every second.

@@ -3,7 +3,16 @@ import { html } from 'lit';
 import '../src/define.js';
 import type { RtcInspector } from '../src/components/index.js';
 import { storyRoom, storyServer } from './relay.js';
-import { inState, leaveAndCleanUp, otherParticipant, seat, seats, waitFor, type PlayContext } from './support.js';
+import {
+  denyCameraAndMicrophone,
+  inState,
+  leaveAndCleanUp,
+  otherParticipant,
+  seat,
+  seats,
+  waitFor,
+  type PlayContext,
+} from './support.js';
 
 /** `<rtc-inspector>` has no attributes the stories vary: it inspects the call it sits in. */
 export type InspectorArgs = Record<string, never>;
@@ -52,5 +61,43 @@ export const InCall: Story = {
     await inState(canvasElement, 'in-call', ['Ada', 'Grace'], abortSignal);
     const inspector = canvasElement.querySelector<RtcInspector>('rtc-inspector')!;
     await waitFor('the peer chart lit at connected', () => peerConnected(inspector), { signal: abortSignal });
+  },
+};
+
+/** The texts of the failures the inspector lists above its timeline. */
+const failuresOf = (inspector: RtcInspector | null): string[] =>
+  [...(inspector?.shadowRoot?.querySelectorAll('.failures li') ?? [])].map((li) => li.textContent ?? '');
+
+export const CameraDenied: Story = {
+  name: 'Camera denied',
+  beforeEach: denyCameraAndMicrophone,
+  render: (_args, { id }) => {
+    const room = storyRoom(id);
+    const server = storyServer();
+    return html`${seats(
+        seat(
+          'You',
+          'Ada',
+          html`<rtc-call id=${`${id}-call`} room=${room} server=${server} name="Ada" autojoin></rtc-call>`,
+        ),
+      )} <rtc-inspector call=${`${id}-call`} style="margin-top: 1rem; --rtc-inspector-height: 40rem"></rtc-inspector>`;
+  },
+  parameters: {
+    docs: {
+      description: {
+        story:
+          'The browser refused the camera and microphone (`getUserMedia` rejects with `NotAllowedError`). The ' +
+          'inspector lists the failure above the timeline, with its cause, and marks its row: no JSON to read.',
+      },
+    },
+  },
+  play: async ({ canvasElement, abortSignal }: PlayContext<InspectorArgs>) => {
+    await inState(canvasElement, 'waiting', ['Ada'], abortSignal);
+    const inspector = canvasElement.querySelector<RtcInspector>('rtc-inspector')!;
+    await waitFor(
+      'the denied camera listed with its cause',
+      () => failuresOf(inspector).some((text) => text.includes('NotAllowedError')),
+      { signal: abortSignal },
+    );
   },
 };

@@ -12,6 +12,7 @@ import theme from '../theme.styles.js';
 import styles from './inspector.styles.js';
 
 type Panel = typeof import('./panel.js');
+type Nav = import('./panel.js').Nav;
 
 let loading: Promise<Panel> | undefined;
 /**
@@ -27,9 +28,15 @@ const loadPanel = (): Promise<Panel> => (loading ??= import('./panel.js'));
  * state before and after (SDP shown as type, m-lines and codecs); the link's bitrate and loss on the same time
  * axis; and a time slider to look back.
  *
+ * Each chart zooms (**+**, **−**, Ctrl+wheel), pans (drag) and collapses (**▾**); clicking a state filters the
+ * timeline to the events that entered or left it; clicking an event's type shows that instant with the transition
+ * it took highlighted. Failures (a denied camera, an unreachable relay, an ICE failure…) are listed above the
+ * timeline with their cause.
+ *
  * It reads the call's flight recorder (`call.recorder`): nothing is sent anywhere. **Export trace** saves the
  * recording as JSON (SDP and candidates redacted); **Open trace…** loads such a file and replays it, the
- * statecharts following the slider. The statecharts, timeline and their styles load on demand, in their own chunk.
+ * statecharts following the slider. The relay serves a page for that at `/inspect`. The statecharts (laid out
+ * with dagre), timeline and their styles load on demand, in their own chunk.
  *
  * @tagname rtc-inspector
  * @summary See every state machine of a call live; export, open and replay traces.
@@ -79,6 +86,8 @@ export class RtcInspector extends LitElement {
   @state() accessor problem = '';
   @state() accessor actorFilter = '';
   @state() accessor textFilter = '';
+  /** Zoom, pan, collapsed charts, the state filter and the event picked: the panel's, kept here across loads. */
+  @state() accessor nav: Nav = {};
 
   /** Id of an `<rtc-call>` to inspect, when this element is not inside one. */
   @property() accessor call = '';
@@ -117,7 +126,10 @@ export class RtcInspector extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('contextCall') || changed.has('call')) this.#view.rebind();
-    if (changed.has('trace') && this.trace) this.time = undefined;
+    if (changed.has('trace')) {
+      if (this.trace) this.time = undefined;
+      this.nav = {};
+    }
   }
 
   protected override updated(): void {
@@ -158,13 +170,8 @@ export class RtcInspector extends LitElement {
   /** Saves the trace shown as a JSON file (what **Export trace** does). */
   download(): void {
     const trace = this.exportTrace();
-    if (!trace) return;
-    const url = URL.createObjectURL(new Blob([JSON.stringify(trace, null, 1)], { type: 'application/json' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = this.#fileName || `rtc-trace-${new Date(trace.end).toISOString().replace(/[:.]/g, '-')}.json`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    // The saving code is in the panel's chunk, like everything the kit's first load does not need.
+    if (trace) void loadPanel().then((panel) => panel.saveTrace(trace, this.#fileName));
   }
 
   /**
@@ -223,7 +230,9 @@ export class RtcInspector extends LitElement {
         actorFilter: this.actorFilter,
         textFilter: this.textFilter,
         problem: this.problem,
+        nav: this.nav,
         on: {
+          nav: (nav) => (this.nav = nav),
           cursor: (time) => {
             this.time = live && time >= trace.end - 1 ? undefined : time;
           },

@@ -119,7 +119,6 @@ export default /* css */ `
     white-space: nowrap;
     max-width: 60%;
   }
-  .any-state { margin: 0 0 0.1rem; color: var(--_muted); font-size: 10.5px; font-family: var(--_mono); }
   /* --_c draws, --_ct writes: mixed towards the text colour, so it reads on light and dark backgrounds alike. */
   .chart, .who, .tick { --_ct: color-mix(in srgb, var(--_c) 72%, var(--_fg)); }
   .call { --_c: var(--_call); }
@@ -141,7 +140,6 @@ export default /* css */ `
   .state.group.active > .label { fill: var(--_c); }
   .state.leaf.active > .label { fill: #fff; font-weight: 650; }
   .label.center { text-anchor: middle; }
-  .state .any { font: 9.5px var(--_mono); fill: var(--_muted); text-anchor: end; }
   .initial { fill: var(--_fg); }
   .edge path { fill: none; stroke: color-mix(in srgb, var(--_fg) 30%, transparent); stroke-width: 1; }
   .edge.live path { stroke: color-mix(in srgb, var(--_fg) 60%, transparent); }
@@ -155,7 +153,74 @@ export default /* css */ `
     stroke-linejoin: round;
   }
   .edge.live .edge-label { fill: var(--_fg); }
-  .edge.taken path { stroke: var(--_hot); stroke-width: 2.5; }
+  .edge.taken path, .edge.picked path { stroke: var(--_hot); stroke-width: 2.5; }
+  .edge.picked .edge-label { fill: var(--_hot); font-weight: 700; }
+  .state.picked > rect, .state.filtered > rect { stroke: var(--_hot); stroke-width: 2.5; }
+  .state.filtered > rect { stroke-dasharray: 5 3; }
+  .state rect { cursor: pointer; }
+  .state rect:focus-visible { outline: none; stroke: var(--_accent, var(--_hot)); stroke-width: 3; }
+  .state text, .edge text { pointer-events: none; }
+  .any-node circle { fill: var(--_surface); stroke: color-mix(in srgb, var(--_fg) 45%, transparent); stroke-width: 1.5; }
+  .any-node.live circle { fill: var(--_c); stroke: var(--_c); }
+  .edge.any path { stroke-dasharray: 3 2; }
+  .chart svg { touch-action: none; cursor: grab; }
+  .chart svg:active { cursor: grabbing; }
+  .chart.collapsed { flex: 0 1 auto; }
+  figcaption button {
+    font: 11px var(--_mono);
+    border: 1px solid var(--_border);
+    background: var(--_surface);
+    color: var(--_fg);
+    border-radius: 0.3rem;
+    padding: 0 0.35rem;
+    min-width: 1.5rem;
+    cursor: pointer;
+  }
+  figcaption .collapse { border: 0; padding: 0; min-width: 1rem; }
+  figcaption .zoom { display: inline-flex; gap: 0.15rem; flex: none; }
+  .state-filter { display: inline-flex; gap: 0.3rem; align-items: center; color: var(--_hot); }
+  .state-filter button { border: 0; background: none; color: inherit; font-size: 14px; cursor: pointer; }
+  .failures {
+    list-style: none;
+    margin: 0;
+    padding: 0.3rem 0.6rem;
+    display: grid;
+    gap: 0.2rem;
+    flex: none;
+    max-height: 9rem;
+    overflow: auto;
+    border-bottom: 1px solid var(--_border);
+  }
+  .failures button {
+    display: flex;
+    gap: 0.5rem;
+    width: 100%;
+    text-align: left;
+    font: 11px var(--_mono);
+    color: var(--_fg);
+    background: color-mix(in srgb, #d33 12%, var(--_surface));
+    border: 1px solid color-mix(in srgb, #d33 45%, transparent);
+    border-radius: 0.3rem;
+    padding: 0.2rem 0.4rem;
+    cursor: pointer;
+  }
+  .failures button { flex-wrap: wrap; }
+  .failures .what { font-weight: 700; }
+  .failures .cause { flex: 1 1 14rem; min-width: 0; }
+  tr.failure td { background: color-mix(in srgb, #d33 9%, transparent); }
+  td.event .cause { display: block; white-space: normal; color: var(--_fg); }
+  td.event .cause strong { color: color-mix(in srgb, #d33 75%, var(--_fg)); }
+  td.event button.type {
+    font: inherit;
+    font-weight: 650;
+    color: inherit;
+    background: none;
+    border: 0;
+    padding: 0;
+    text-decoration: underline dotted;
+    cursor: pointer;
+  }
+  tr.selected td { background: color-mix(in srgb, var(--_hot) 14%, transparent); }
   .edge.taken .edge-label { fill: var(--_hot); font-weight: 700; }
   marker path { fill: color-mix(in srgb, var(--_fg) 35%, transparent); }
   .rtc-arrow-live path { fill: color-mix(in srgb, var(--_fg) 60%, transparent); }
@@ -168,7 +233,7 @@ export default /* css */ `
   @media (prefers-reduced-motion: reduce) { .flash-0, .flash-1 { animation: none; } }
 
   /* Timeline. */
-  .timeline { display: grid; grid-template-rows: auto minmax(0, 1fr); min-height: 0; background: var(--_surface); }
+  .timeline { display: flex; flex-direction: column; min-height: 0; background: var(--_surface); }
   .filters {
     display: flex;
     align-items: center;
@@ -189,7 +254,7 @@ export default /* css */ `
     max-width: 14rem;
   }
   .count { margin-left: auto; color: var(--_muted); }
-  .rows { overflow: auto; min-height: 0; }
+  .rows { overflow: auto; min-height: 0; flex: 1 1 0; }
   table { width: 100%; border-collapse: collapse; font-family: var(--_mono); font-size: 11px; table-layout: fixed; }
   th:nth-child(1) { width: 4.6rem; }
   th:nth-child(2) { width: 28%; }

@@ -10,10 +10,10 @@ import type { html as litHtml, nothing as litNothing, svg as litSvg, TemplateRes
 import type { Trace, TraceEvent, TraceStat } from '../../recorder/trace.js';
 import { activeStates, layoutMachine, type StateBox } from './layout.js';
 import panelStyles from './panel.styles.js';
-import { actorsAt, describeEvent, formatValue, shortName, shortPath, type ActorAt } from './replay.js';
+import { actorsAt, describeEvent, describeFailure, formatValue, shortName, shortPath, type ActorAt } from './replay.js';
 
 export { panelStyles };
-export { actorsAt, formatValue } from './replay.js';
+export { actorsAt, describeFailure, formatValue } from './replay.js';
 
 /** Lit's template tags, handed over by the element. */
 export interface LitTags {
@@ -39,7 +39,10 @@ export interface PanelModel {
   textFilter: string;
   /** A message to show (a file that is not a trace…). */
   problem: string;
+  /** How the user navigates the charts; the element keeps it and hands it back. */
+  nav: Nav;
   on: {
+    nav(nav: Nav): void;
     cursor(time: number): void;
     follow(): void;
     actor(id: string): void;
@@ -47,6 +50,55 @@ export interface PanelModel {
     exportTrace(): void;
     open(file: File): void;
     dismiss(): void;
+  };
+}
+
+/**
+ * Saves `trace` as a JSON file, named `name` or `rtc-trace-<end time>.json` (what **Export trace** does).
+ *
+ * @example
+ * saveTrace(call.exportTrace());
+ */
+export function saveTrace(trace: Trace, name = ''): void {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(trace, null, 1)], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name || `rtc-trace-${new Date(trace.end).toISOString().replace(/[:.]/g, '-')}.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** How the user navigates: zoom and pan, collapsed charts, the state filter, the event picked. */
+export interface Nav {
+  /** Paths of the actors whose chart is collapsed to its caption. */
+  collapsed?: string[];
+  /** Zoom and pan of each chart, by actor path. */
+  views?: Record<string, ChartView>;
+  /** The timeline shows only the events with which this actor entered or left this state. */
+  filter?: { actor: string; state: string };
+  /** `seq` of the timeline event whose transition the charts highlight. */
+  picked?: number;
+}
+
+/** The navigation actions, on top of `model.on.nav`. */
+function navigation(model: PanelModel) {
+  const nav = model.nav;
+  return {
+    view: (path: string, view: ChartView) => model.on.nav({ ...nav, views: { ...nav.views, [path]: view } }),
+    collapse: (path: string) => {
+      const collapsed = nav.collapsed ?? [];
+      model.on.nav({
+        ...nav,
+        collapsed: collapsed.includes(path) ? collapsed.filter((p) => p !== path) : [...collapsed, path],
+      });
+    },
+    state: (actor: string, state: string) => model.on.nav({ ...nav, filter: state ? { actor, state } : undefined }),
+    select: (seq: number | undefined) => {
+      model.on.nav({ ...nav, picked: seq });
+      const event = seq === undefined ? undefined : model.trace.events.find((e) => e.seq === seq);
+      // The charts show the instant the event happened, its transition highlighted.
+      if (event) model.on.cursor(event.time);
+    },
   };
 }
 
@@ -73,17 +125,70 @@ function hue(path: string): string {
   );
 }
 
-function chart(tags: LitTags, entry: ActorAt, trace: Trace, cursor: number): unknown {
+/** Zoom and pan of one chart: `scale` 1 shows it whole; `x`, `y` shift the view, in chart units. */
+export interface ChartView {
+  scale: number;
+  x: number;
+  y: number;
+}
+
+/** The view of a chart nobody zoomed or panned. */
+export const WHOLE: ChartView = Object.freeze({ scale: 1, x: 0, y: 0 });
+const MARGIN = 8;
+const MIN_SCALE = 0.5;
+const MAX_SCALE = 4;
+
+/** A view zoomed by `factor` around the chart's centre, within bounds. */
+export function zoomed(view: ChartView, factor: number): ChartView {
+  const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.scale * factor));
+  return { ...view, scale: Math.abs(scale - 1) < 0.01 ? 1 : scale };
+}
+
+/** The events of `trace` with which `actor` entered or left the state `stateId`. */
+export function entersOrLeaves(trace: Trace, actor: string, stateId: string): TraceEvent[] {
+  const info = trace.actors.find((a) => a.id === actor);
+  const graph = info?.machine ? trace.machines[info.machine] : undefined;
+  if (!graph) return [];
+  let value = info!.initial;
+  const out: TraceEvent[] = [];
+  for (const event of trace.events) {
+    if (event.target !== actor) continue;
+    const before = event.before ?? value;
+    if (event.after !== undefined) value = event.after;
+    if (!event.transitions?.length) continue;
+    const was = activeStates(graph, before).has(stateId);
+    const is = activeStates(graph, event.after).has(stateId);
+    // A self-transition of the state, or of one inside it, leaves and re-enters it.
+    const through = event.transitions.some((key) => {
+      const [source, , targets] = key.split('|');
+      return (
+        (source === stateId || source?.startsWith(`${stateId}.`)) &&
+        targets?.split(',').some((t) => t === stateId || t.startsWith(`${stateId}.`))
+      );
+    });
+    if (was !== is || (was && through)) out.push(event);
+  }
+  return out;
+}
+
+function chart(tags: LitTags, model: PanelModel, entry: ActorAt, selected: TraceEvent | undefined): unknown {
   const { svg, html, nothing } = tags;
+  const { trace, cursor } = model;
+  const go = navigation(model);
   const graph = entry.actor.machine ? trace.machines[entry.actor.machine] : undefined;
   if (!graph) return nothing;
+  const path = entry.actor.path;
   const layout = layoutMachine(graph);
   const active = activeStates(graph, entry.value);
   const last = entry.last;
   const taken = new Set(last?.transitions ?? []);
+  const picked = selected && selected.target === entry.actor.id ? new Set(selected.transitions ?? []) : undefined;
+  const pickedTargets = new Set([...(picked ?? [])].flatMap((k) => k.split('|')[2]?.split(',') ?? []));
+  const filtered = model.nav.filter?.actor === entry.actor.id ? model.nav.filter.state : '';
   // Recent: flash it. A different animation name per event restarts the animation on every new transition.
   const recent = last && cursor - last.time < 1500;
   const flash = recent ? `flash-${last.seq % 2}` : '';
+  const boxes = layout.boxes;
   const box = (b: StateBox): unknown => {
     const isActive = active.has(b.node.id);
     const isLeaf = !b.children.length;
@@ -97,59 +202,182 @@ function chart(tags: LitTags, entry: ActorAt, trace: Trace, cursor: number): unk
       recent && last?.transitions?.some((k) => k.split('|')[2]?.split(',').includes(b.node.id))
         ? `entered ${flash}`
         : '',
+      pickedTargets.has(b.node.id) ? 'picked' : '',
+      filtered === b.node.id ? 'filtered' : '',
     ].join(' ');
     if (b.depth === 0) return svg`${b.children.map(box)}`;
+    const toggle = (): void => go.state(entry.actor.id, filtered === b.node.id ? '' : b.node.id);
     return svg`<g class=${classes} data-state-id=${b.node.id}>
-      <rect x=${b.x} y=${b.y} width=${b.w} height=${b.h} rx=${isLeaf ? 13 : 8}></rect>
+      <rect
+        x=${b.x} y=${b.y} width=${b.w} height=${b.h} rx=${isLeaf ? 13 : 8}
+        role="button"
+        tabindex="0"
+        aria-pressed=${filtered === b.node.id ? 'true' : 'false'}
+        aria-label="${b.node.id}${isActive ? ' (active)' : ''}: show the events that entered or left it"
+        @click=${toggle}
+        @keydown=${(e: KeyboardEvent) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            toggle();
+          }
+        }}
+      ></rect>
       ${initial ? svg`<circle class="initial" cx=${b.x - 5} cy=${b.y + (isLeaf ? b.h / 2 : 11)} r="3"></circle>` : nothing}
       <text x=${isLeaf ? b.x + b.w / 2 : b.x + 9} y=${b.y + (isLeaf ? b.h / 2 + 4 : 15)} class=${isLeaf ? 'label center' : 'label'}>${b.node.key}${
         b.node.type === 'final' ? ' ◉' : ''
       }</text>
-      ${
-        !isLeaf && b.fromAbove.length
-          ? svg`<text class="any" x=${b.x + b.w - 8} y=${b.y + 15}>⟵ ${b.fromAbove.join(', ').slice(0, 40)}</text>`
-          : nothing
-      }
       ${b.node.type === 'parallel' ? svg`<title>parallel: every region is active at once</title>` : nothing}
       ${b.children.map(box)}
     </g>`;
   };
-  const boxes = layout.boxes;
-  const rootAny = layout.root.fromAbove;
+  const anyNodes = layout.anyNodes.map(
+    (a) => svg`<g class="any-node ${active.has(a.owner) ? 'live' : ''}" data-owner=${a.owner}>
+      <title>In any state of ${a.owner}</title>
+      <circle cx=${a.x} cy=${a.y} r=${a.r}></circle>
+    </g>`,
+  );
   const edges = layout.edges.map((edge) => {
     const isTaken = recent && edge.keys.some((key) => taken.has(key));
-    const live = active.has(edge.source) || (edge.stub && active.has(edge.target));
-    return svg`<g class="edge ${edge.stub ? 'stub' : ''} ${live ? 'live' : ''} ${isTaken ? `taken ${flash}` : ''}" data-keys=${edge.keys.join(' ')}>
+    const isPicked = !!picked && edge.keys.some((key) => picked.has(key));
+    const live = active.has(edge.source);
+    const top = edge.ly - edge.lh / 2 + 1;
+    return svg`<g class="edge ${edge.any ? 'any' : ''} ${live ? 'live' : ''} ${isTaken ? `taken ${flash}` : ''} ${isPicked ? 'picked' : ''}"
+      data-from=${edge.source} data-to=${edge.target} data-any=${edge.any ? 'true' : 'false'} data-keys=${edge.keys.join(' ')}>
       <title>${edge.title}</title>
-      <path d=${edge.d} marker-end=${isTaken ? 'url(#rtc-arrow-hot)' : live ? 'url(#rtc-arrow-live)' : 'url(#rtc-arrow)'}></path>
-      ${edge.stub ? nothing : svg`<text class="edge-label" x=${edge.lx} y=${edge.ly - 3}>${edge.label}</text>`}
+      <path d=${edge.d} marker-end=${isTaken || isPicked ? 'url(#rtc-arrow-hot)' : live ? 'url(#rtc-arrow-live)' : 'url(#rtc-arrow)'}></path>
+      ${
+        edge.lines.length
+          ? svg`<text class="edge-label" x=${edge.lx} y=${top}>${edge.lines.map(
+              (line, i) => svg`<tspan x=${edge.lx} y=${top + 9.5 + i * 12}>${line}</tspan>`,
+            )}</text>`
+          : nothing
+      }
     </g>`;
   });
-  const name = shortName(entry.actor.path);
+  const name = shortName(path);
   const state = formatValue(entry.value);
+  const collapsed = !!model.nav.collapsed?.includes(path);
+  const view = model.nav.views?.[path] ?? WHOLE;
+  const fullW = layout.width + 2 * MARGIN;
+  const fullH = layout.height + 2 * MARGIN;
+  const vw = fullW / view.scale;
+  const vh = fullH / view.scale;
+  const vx = -MARGIN + (fullW - vw) / 2 + view.x;
+  const vy = -MARGIN + (fullH - vh) / 2 + view.y;
+  let drag: { x: number; y: number; view: ChartView; moved: boolean } | undefined;
+  const onDown = (e: PointerEvent): void => {
+    if (e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, view, moved: false };
+  };
+  const onMove = (e: PointerEvent): void => {
+    if (!drag) return;
+    const target = e.currentTarget as SVGSVGElement;
+    const dx = e.clientX - drag.x;
+    const dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) target.setPointerCapture?.(e.pointerId);
+    drag.moved = true;
+    const unit = vw / Math.max(1, target.clientWidth);
+    go.view(path, { ...drag.view, x: drag.view.x - dx * unit, y: drag.view.y - dy * unit });
+  };
+  const onUp = (e: PointerEvent): void => {
+    if (drag?.moved) (e.currentTarget as SVGSVGElement).releasePointerCapture?.(e.pointerId);
+    drag = undefined;
+  };
+  const onKey = (e: KeyboardEvent): void => {
+    const step = vw / 10;
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+      ArrowUp: [0, -step],
+      ArrowDown: [0, step],
+    };
+    const move = moves[e.key];
+    if (move) go.view(path, { ...view, x: view.x + move[0], y: view.y + move[1] });
+    else if (e.key === '+' || e.key === '=') go.view(path, zoomed(view, 1.25));
+    else if (e.key === '-') go.view(path, zoomed(view, 1 / 1.25));
+    else if (e.key === '0') go.view(path, WHOLE);
+    else return;
+    e.preventDefault();
+  };
+  const onWheel = (e: WheelEvent): void => {
+    if (!e.ctrlKey && !e.metaKey) return;
+    e.preventDefault();
+    go.view(path, zoomed(view, e.deltaY < 0 ? 1.2 : 1 / 1.2));
+  };
   return html`
     <figure
       part="chart"
-      class="chart ${hue(entry.actor.path)}"
+      class="chart ${hue(path)} ${collapsed ? 'collapsed' : ''}"
       data-actor=${entry.actor.id}
-      data-actor-path=${entry.actor.path}
+      data-actor-path=${path}
       data-machine=${graph.id}
     >
       <figcaption>
+        <button
+          type="button"
+          class="collapse"
+          aria-expanded=${collapsed ? 'false' : 'true'}
+          aria-label="${collapsed ? 'Expand' : 'Collapse'} the chart of ${path}"
+          @click=${() => go.collapse(path)}
+        >
+          ${collapsed ? '▸' : '▾'}
+        </button>
         <span class="dot" aria-hidden="true"></span>
-        <span class="name" title=${entry.actor.path}>${name}</span>
+        <span class="name" title=${path}>${name}</span>
         ${name !== graph.id ? html`<span class="machine">${graph.id}</span>` : nothing}
         <span class="value" title=${state}>${state}</span>
+        ${
+          collapsed
+            ? nothing
+            : html`<span class="zoom" role="group" aria-label="Zoom">
+                <button
+                  type="button"
+                  class="zoom-out"
+                  aria-label="Zoom out"
+                  @click=${() => go.view(path, zoomed(view, 1 / 1.25))}
+                >
+                  −
+                </button>
+                <button
+                  type="button"
+                  class="zoom-reset"
+                  aria-label="${Math.round(view.scale * 100)}%: show the whole chart"
+                  @click=${() => go.view(path, WHOLE)}
+                >
+                  ${Math.round(view.scale * 100)}%
+                </button>
+                <button
+                  type="button"
+                  class="zoom-in"
+                  aria-label="Zoom in"
+                  @click=${() => go.view(path, zoomed(view, 1.25))}
+                >
+                  +
+                </button>
+              </span>`
+        }
       </figcaption>
-      ${rootAny.length ? html`<p class="any-state">in any state: ${rootAny.join(', ')}</p>` : nothing}
-      <svg
-        viewBox="-14 -24 ${layout.width + 14} ${layout.height + 30}"
-        width=${layout.width + 14}
-        role="img"
-        aria-label="Statechart of ${entry.actor.path}: ${state || 'not started'}"
-      >
-        ${box(layout.root)} ${edges}
-      </svg>
+      ${
+        collapsed
+          ? nothing
+          : html`<svg
+              viewBox="${vx} ${vy} ${vw} ${vh}"
+              width=${fullW}
+              role="group"
+              class=${view === WHOLE ? '' : 'moved'}
+              tabindex="0"
+              aria-label="Statechart of ${path}: ${state || 'not started'}. Drag or arrow keys to pan, Ctrl+wheel or + and − to zoom, 0 to show it whole."
+              @keydown=${onKey}
+              @pointerdown=${onDown}
+              @pointermove=${onMove}
+              @pointerup=${onUp}
+              @pointercancel=${onUp}
+              @wheel=${onWheel}
+            >
+              ${box(layout.root)} ${anyNodes} ${edges}
+            </svg>`
+      }
     </figure>
   `;
 }
@@ -224,6 +452,11 @@ function lane(tags: LitTags, model: PanelModel, shown: TraceEvent[]): TemplateRe
 function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): TemplateResult {
   const { html, nothing } = tags;
   const { trace } = model;
+  const go = navigation(model);
+  const failures = trace.events
+    .filter((e) => e.time <= model.cursor)
+    .map((event) => ({ event, failure: describeFailure(event, trace) }))
+    .filter((f): f is { event: TraceEvent; failure: NonNullable<typeof f.failure> } => !!f.failure);
   const paths = new Map(trace.actors.map((a) => [a.id, a.path]));
   const rows = shown.slice(-MAX_ROWS).reverse();
   const actors = [...trace.actors].sort((a, b) => a.path.localeCompare(b.path));
@@ -248,8 +481,33 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
             @input=${(e: Event) => model.on.text((e.target as HTMLInputElement).value)}
           />
         </label>
+        ${
+          model.nav.filter
+            ? html`<span class="state-filter">
+                Entered or left
+                <code>${model.nav.filter.state}</code> (${shortName(paths.get(model.nav.filter.actor) ?? '')})
+                <button type="button" aria-label="Show every event again" @click=${() => go.state('', '')}>×</button>
+              </span>`
+            : nothing
+        }
         <span class="count">${shown.length} events${shown.length > MAX_ROWS ? `, newest ${MAX_ROWS} shown` : ''}</span>
       </div>
+      ${
+        failures.length
+          ? html`<ul class="failures" aria-label="Failures in this trace">
+              ${failures.map(
+                ({ event, failure }) =>
+                  html`<li>
+                    <button type="button" title="Show this instant" @click=${() => go.select(event.seq)}>
+                      <span class="when">${seconds(event.time - trace.start)}</span>
+                      <span class="what">${failure.what}</span>
+                      <span class="cause">${failure.cause}</span>
+                    </button>
+                  </li>`,
+              )}
+            </ul>`
+          : nothing
+      }
       <div class="rows" tabindex="0" role="region" aria-label="Events, newest first">
         <table>
           <thead>
@@ -266,9 +524,11 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
               const source = e.source ? (paths.get(e.source) ?? e.source) : '';
               const moved = !!e.transitions?.length && JSON.stringify(e.before) !== JSON.stringify(e.after);
               const detail = describeEvent(e);
+              const failure = describeFailure(e, trace);
               return html`<tr
-                class="${moved ? 'moved' : ''} ${e.time === model.cursor ? 'current' : ''}"
+                class="${moved ? 'moved' : ''} ${e.time === model.cursor ? 'current' : ''} ${failure ? 'failure' : ''} ${model.nav.picked === e.seq ? 'selected' : ''}"
                 data-type=${e.type}
+                data-seq=${e.seq}
               >
                 <td class="time">
                   <button type="button" title="Show this instant" @click=${() => model.on.cursor(e.time)}>
@@ -280,8 +540,26 @@ function timeline(tags: LitTags, model: PanelModel, shown: TraceEvent[]): Templa
                   <span class="who ${hue(target)}">${shortName(target)}</span>
                 </td>
                 <td class="event">
-                  <span class="type">${e.type}</span>
-                  ${detail ? html`<span class="detail" title=${detail}>${detail}</span>` : nothing}
+                  ${
+                    e.transitions?.length
+                      ? html`<button
+                          type="button"
+                          class="type"
+                          aria-pressed=${model.nav.picked === e.seq ? 'true' : 'false'}
+                          title="Show the transition it took in the chart"
+                          @click=${() => go.select(model.nav.picked === e.seq ? undefined : e.seq)}
+                        >
+                          ${e.type}
+                        </button>`
+                      : html`<span class="type">${e.type}</span>`
+                  }
+                  ${
+                    failure
+                      ? html`<span class="cause" role="note"><strong>${failure.what}</strong>: ${failure.cause}</span>`
+                      : detail
+                        ? html`<span class="detail" title=${detail}>${detail}</span>`
+                        : nothing
+                  }
                 </td>
                 <td class="value">
                   ${
@@ -314,12 +592,17 @@ export function renderPanel(model: PanelModel, tags: LitTags): TemplateResult {
   const at = actorsAt(trace, cursor);
   const charts = at.filter((entry) => entry.actor.machine);
   const text = model.textFilter.trim().toLowerCase();
+  const only = model.nav.filter
+    ? new Set(entersOrLeaves(trace, model.nav.filter.actor, model.nav.filter.state))
+    : undefined;
   const shown = trace.events.filter(
     (e) =>
       e.time <= cursor &&
+      (!only || only.has(e)) &&
       (!model.actorFilter || e.target === model.actorFilter || e.source === model.actorFilter) &&
       (!text || e.type.toLowerCase().includes(text)),
   );
+  const selected = model.nav.picked === undefined ? undefined : trace.events.find((e) => e.seq === model.nav.picked);
   const span = trace.end - trace.start;
   return html`
     <div class="panel" part="base">
@@ -367,7 +650,7 @@ export function renderPanel(model: PanelModel, tags: LitTags): TemplateResult {
       </div>
       <div class="main">
         <section class="charts" part="charts" tabindex="0" aria-label="Statecharts of the running actors">
-          ${charts.length ? charts.map((entry) => chart(tags, entry, trace, cursor)) : html`<p class="empty">No actor runs at this instant.</p>`}
+          ${charts.length ? charts.map((entry) => chart(tags, model, entry, selected)) : html`<p class="empty">No actor runs at this instant.</p>`}
         </section>
         ${timeline(tags, model, shown)}
       </div>

@@ -7,6 +7,7 @@
 import type { JsonValue } from '../../recorder/json.js';
 import type { SdpSummary } from '../../recorder/sdp.js';
 import type { StateValue, Trace, TraceActor, TraceEvent } from '../../recorder/trace.js';
+import { shortEvent } from './layout.js';
 
 /** An actor at an instant of a trace. */
 export interface ActorAt {
@@ -139,4 +140,82 @@ export function describeEvent(event: TraceEvent): string {
   }
   const text = compact(data);
   return text.length > 140 ? `${text.slice(0, 139)}…` : text;
+}
+
+/** A failure an event reports, in words: what failed, and why. */
+export interface Failure {
+  /** What failed: `Camera or microphone`, `Relay unreachable`, `ICE failed`, `acquire failed`… */
+  what: string;
+  /** Why, as the event says it: `NotAllowedError: Permission denied`. */
+  cause: string;
+}
+
+const text = (value: Json | undefined): string | undefined =>
+  typeof value === 'string' && value ? value : typeof value === 'number' ? String(value) : undefined;
+
+/** The cause an event's payload gives: an error's name and message, a code and message, a reason, a state. */
+function causeOf(data: Json | undefined, depth = 0): string | undefined {
+  if (!isObject(data) || depth > 3) return text(data);
+  if (data.$type === 'Error' || (text(data.name) && text(data.message) && !text(data.code)))
+    return [text(data.name), text(data.message)].filter(Boolean).join(': ');
+  for (const key of ['error', 'cause'])
+    if (data[key] !== undefined) {
+      const inner = causeOf(data[key], depth + 1);
+      if (inner)
+        return text(data.code) && !inner.includes(String(data.code)) ? `${inner} (${String(data.code)})` : inner;
+    }
+  const message = text(data.message) ?? text(data.reason);
+  const code = text(data.code);
+  if (message) return code ? `${message} (${code})` : message;
+  if (code) return code;
+  const state = text(data.state);
+  return state ? `state ${state}` : undefined;
+}
+
+/** A state value that names a failure: `failed`, `denied`, `{ room: 'failed' }`. */
+const failedState = (value: StateValue | undefined): string | undefined =>
+  /(^|\.|: )(failed|denied|not-found|in-use|error)\b/.exec(formatValue(value))?.[2];
+
+/**
+ * The failure an event of a trace reports, in words, or `undefined`: a promise actor that rejected
+ * (`xstate.error.actor.acquire`), an event that says so (`signaling.failed`, `media.error`, `peer.failed`,
+ * `peer.ice-error`), a connection whose state became `failed`, or a state machine moving into `failed` or
+ * `denied`. The cause is read from the event's payload (an error's name and message, a code, a reason).
+ *
+ * @example
+ * describeFailure(event); // { what: 'Camera or microphone', cause: 'NotAllowedError: Permission denied' }
+ */
+export function describeFailure(event: TraceEvent, trace?: Trace): Failure | undefined {
+  const type = event.type;
+  const data = event.data;
+  const moved = JSON.stringify(event.before) !== JSON.stringify(event.after);
+  const into = moved ? failedState(event.after) : undefined;
+  const wasIn = failedState(event.before);
+  const machine = trace?.actors.find((a) => a.id === event.target)?.machine;
+  const cause = causeOf(data);
+  const rejected = /^xstate\.error\.actor\.(.+)$/.exec(type);
+  if (rejected) {
+    const what =
+      machine === 'media' || /acquire|media|camera/i.test(rejected[1]!)
+        ? 'Camera or microphone'
+        : `${rejected[1]} failed`;
+    return { what, cause: cause ?? 'the actor rejected' };
+  }
+  if (type === 'media.error') return { what: 'Camera or microphone', cause: cause ?? 'unknown error' };
+  if (type === 'signaling.failed') return { what: 'Relay unreachable', cause: cause ?? 'signaling gave up' };
+  if (type === 'peer.failed') return { what: 'Peer connection failed', cause: cause ?? 'ICE failed' };
+  if (type === 'peer.ice-error') return { what: 'ICE server error', cause: cause ?? 'unknown' };
+  const state = isObject(data) ? text(data.state) : undefined;
+  if (state === 'failed' && /connection|ice/.test(type))
+    return {
+      what: 'ICE failed',
+      cause: `${type} became failed: no candidate pair worked (blocked UDP, a firewall, or no TURN server)`,
+    };
+  if (/(^|\.)(failed|error)$/.test(type)) return { what: type, cause: cause ?? 'no cause given' };
+  if (into && !wasIn)
+    return {
+      what: `${machine ?? 'actor'} ${into}`,
+      cause: cause ?? `${shortEvent(type)} moved it to ${formatValue(event.after)}`,
+    };
+  return undefined;
 }
