@@ -604,8 +604,10 @@ export function renderPanel(model: PanelModel, tags: LitTags): TemplateResult {
   );
   const selected = model.nav.picked === undefined ? undefined : trace.events.find((e) => e.seq === model.nav.picked);
   const span = trace.end - trace.start;
+  // One labelled region holds it all: its toolbar is no second banner of the page, and the lane and slider sit
+  // inside a landmark.
   return html`
-    <div class="panel" part="base">
+    <section class="panel" part="base" aria-label="rtc-inspector">
       <svg class="defs" aria-hidden="true" width="0" height="0">
         <defs>
           ${['rtc-arrow', 'rtc-arrow-live', 'rtc-arrow-hot'].map(
@@ -663,6 +665,6 @@ export function renderPanel(model: PanelModel, tags: LitTags): TemplateResult {
             </p>`
           : nothing
       }
-    </div>
+    </section>
   `;
 }
