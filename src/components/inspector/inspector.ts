@@ -54,7 +54,12 @@ const loadPanel = (): Promise<Panel> => (loading ??= import('./panel.js'));
  * @cssprop --rtc-inspector-height - Height of the inspector. Default 40rem.
  * @cssprop --rtc-inspector-mono - Monospace font of the timeline and labels.
  * @cssprop --rtc-inspector-flash - Colour of the transition just taken and of the time cursor.
- * @cssprop --rtc-inspector-call - Colour of the call actor (likewise `-signaling`, `-media`, `-peer`, `-ice`, `-quality`).
+ * @cssprop --rtc-inspector-call - Colour of the call actor.
+ * @cssprop --rtc-inspector-signaling - Colour of the signaling actor.
+ * @cssprop --rtc-inspector-media - Colour of the media actor.
+ * @cssprop --rtc-inspector-peer - Colour of each peer actor.
+ * @cssprop --rtc-inspector-ice - Colour of each ice actor.
+ * @cssprop --rtc-inspector-quality - Colour of each quality actor.
  * @cssprop --rtc-bg - Background.
  * @cssprop --rtc-surface - Background of panels and charts.
  * @cssprop --rtc-fg - Text colour.
