@@ -6,7 +6,8 @@
 // - `relay-url`: the relay's WebSocket URL, e.g. ws://127.0.0.1:40123/signal.
 // - `relay-stop`: closes the relay (every socket drops); `relay-start` starts it again on the same port.
 // - `cdp` `{ method, params }`: sends one CDP command on the test's own page and returns its result,
-//   e.g. `{ method: 'Network.emulateNetworkConditions', params: { latency: 150, ... } }`.
+//   e.g. `{ method: 'Network.emulateNetworkConditions', params: { latency: 150, ... } }`. In a browser without
+//   the protocol (Firefox) it fails with "cdp needs Chromium: …".
 // - `turn-relay` `{ secret: 'right' | 'wrong' }`: starts coturn (once) and a relay handing out TURN credentials
 //   signed with coturn's secret, or with another one that coturn refuses; returns `{ url, turn }`.
 // - `redis-relays`: starts redis-server and two relay nodes sharing it; returns their two WebSocket URLs.
@@ -109,7 +110,8 @@ export function relayPlugin() {
       let cdp = cdpSessions.get(session.id);
       if (!cdp) {
         const browser = /** @type {any} */ (session.browser);
-        if (typeof browser.getPage !== 'function') throw new Error('cdp needs a Chromium launcher');
+        if (typeof browser.getPage !== 'function' || !browser.getPage(session.id).browser().cdpSupported)
+          throw new Error(`cdp needs Chromium: the Chrome DevTools Protocol is not available in ${browser.name}`);
         cdp = /** @type {Promise<import('puppeteer-core').CDPSession>} */ (
           browser.getPage(session.id).createCDPSession()
         );

@@ -26,6 +26,20 @@ export function cdp<T = unknown>(method: string, params: Record<string, unknown>
   return executeServerCommand<T, { method: string; params: Record<string, unknown> }>('cdp', { method, params });
 }
 
+/**
+ * Whether this page's browser speaks the Chrome DevTools Protocol (Chromium: yes; Firefox: no). Tests that need
+ * {@link cdp} check it and, without it, test what a user of that browser gets instead.
+ */
+export async function hasCdp(): Promise<boolean> {
+  try {
+    await cdp('Runtime.evaluate', { expression: '1' });
+    return true;
+  } catch (error) {
+    if (/cdp needs Chromium/.test(String(error))) return false;
+    throw error;
+  }
+}
+
 /** A room name no other test uses. */
 export function uniqueRoom(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;

@@ -1,0 +1,25 @@
+import puppeteer from 'puppeteer-core';
+import http from 'node:http';
+import { firefoxLaunchOptions } from './scripts/firefox.mjs';
+const srv = http.createServer((q,r)=>r.end('<p>x</p>')).listen(0);
+await new Promise(r=>srv.once('listening',r));
+const b = await puppeteer.launch(firefoxLaunchOptions());
+const p = await b.newPage();
+await p.goto(`http://localhost:${srv.address().port}/`);
+console.log(await p.evaluate(async () => {
+  const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  const a = new RTCPeerConnection(), z = new RTCPeerConnection();
+  a.onicecandidate = e => e.candidate && z.addIceCandidate(e.candidate);
+  z.onicecandidate = e => e.candidate && a.addIceCandidate(e.candidate);
+  for (const t of s.getTracks()) a.addTrack(t, s);
+  let remote; z.ontrack = e => remote = e.streams[0];
+  await a.setLocalDescription(); await z.setRemoteDescription(a.localDescription);
+  await z.setLocalDescription(); await a.setRemoteDescription(z.localDescription);
+  await new Promise(r => setTimeout(r, 4000));
+  const out = {};
+  (await z.getStats()).forEach(r => { if (r.type === 'inbound-rtp') out[r.kind] = Object.keys(r).join(','); if (r.type==='inbound-rtp'&&r.kind==='audio') out.lvl=[r.audioLevel,r.totalAudioEnergy]; });
+  (await a.getStats()).forEach(r => { if (r.type === 'outbound-rtp' || r.type==='transport' || r.type==='candidate-pair' || r.type==='media-source') out[r.type+r.kind] = Object.keys(r).join(','); if (r.type==='media-source'&&r.kind==='audio') out.srclvl=[r.audioLevel,r.totalAudioEnergy]});
+  out.sctp = String(a.sctp); out.params = JSON.stringify(a.getSenders()[1].getParameters());
+  return out;
+}));
+await b.close(); srv.close();
