@@ -41,12 +41,14 @@ export function findFirefox() {
 /**
  * puppeteer-core launch options for a headless Firefox with {@link FIREFOX_PREFS}.
  *
+ * @returns {import('puppeteer-core').LaunchOptions}
  * @example
  * const browser = await puppeteer.launch(firefoxLaunchOptions());
  */
 export function firefoxLaunchOptions() {
   const executablePath = findFirefox();
-  if (!executablePath) throw new Error('No Firefox found: run `node scripts/firefox.mjs --ensure`, or set FIREFOX_PATH.');
+  if (!executablePath)
+    throw new Error('No Firefox found: run `node scripts/firefox.mjs --ensure`, or set FIREFOX_PATH.');
   return { browser: 'firefox', executablePath, headless: true, extraPrefsFirefox: FIREFOX_PREFS };
 }
 
@@ -68,7 +70,7 @@ export function tolerateViewport(page) {
     try {
       await setViewport(viewport);
     } catch (error) {
-      if (!String(error?.message).includes('setScreenOrientationOverride')) throw error;
+      if (!String(/** @type {Error} */ (error)?.message).includes('setScreenOrientationOverride')) throw error;
     }
   };
   return page;

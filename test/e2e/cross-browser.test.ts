@@ -34,8 +34,7 @@ function record(page: Page): Promise<void> {
   return page.evaluate(() => {
     const received: Received = { messages: [], data: [], files: [] };
     (window as unknown as { received: Received }).received = received;
-    const hex = (buffer: ArrayBuffer): string =>
-      [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+    // No named functions in here: tsx wraps them in a __name() helper that the page does not have.
     document.addEventListener('rtc-message', (event) => {
       if (event.peer !== 'local') received.messages.push({ from: String(event.peer.meta.name), text: event.text });
     });
@@ -43,7 +42,8 @@ function record(page: Page): Promise<void> {
       received.data.push({ from: String(event.peer.meta.name), channel: event.channel, data: event.data }),
     );
     document.addEventListener('rtc-file', async (event) => {
-      const sha256 = hex(await crypto.subtle.digest('SHA-256', await event.file.arrayBuffer()));
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await event.file.arrayBuffer()));
+      const sha256 = [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('');
       received.files.push({ from: String(event.peer.meta.name), name: event.file.name, size: event.file.size, sha256 });
     });
   });
@@ -65,76 +65,87 @@ function remoteTiles(page: Page, count: number): Promise<unknown> {
     (n) => {
       const call = document.querySelector('rtc-call');
       const tiles = [...(call?.shadowRoot?.querySelectorAll('rtc-video') ?? [])];
-      return call?.getAttribute('state') === 'in-call' && tiles.filter((t) => t.getAttribute('peer') !== 'local').length === n;
+      return (
+        call?.getAttribute('state') === 'in-call' &&
+        tiles.filter((t) => t.getAttribute('peer') !== 'local').length === n
+      );
     },
     poll,
     count,
   );
 }
 
-/** Waits until every remote tile of `page` shows decoded video whose frames keep advancing. */
-async function videoAdvances(page: Page): Promise<void> {
-  const before = await page.evaluate(() =>
-    [...(document.querySelector('rtc-call')?.shadowRoot?.querySelectorAll('rtc-video:not([peer="local"])') ?? [])].map(
-      (tile) => tile.shadowRoot?.querySelector('video')?.getVideoPlaybackQuality().totalVideoFrames ?? 0,
-    ),
-  );
-  await page.waitForFunction(
-    (start: number[]) => {
-      const tiles = [
-        ...(document.querySelector('rtc-call')?.shadowRoot?.querySelectorAll('rtc-video:not([peer="local"])') ?? []),
-      ];
-      return (
-        tiles.length === start.length &&
-        tiles.every((tile, i) => {
-          const video = tile.shadowRoot?.querySelector('video');
-          return video && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames >= start[i]! + 10;
-        })
+/**
+ * Readings of every remote participant, in `page`'s order of `<rtc-call>.peers`: the inbound video's
+ * `framesDecoded`, the inbound audio's `totalAudioEnergy` (Chromium and Firefox both report them), and the
+ * `currentTime` of the participant's `<video>` in its tile.
+ */
+function readings(page: Page): Promise<{ frames: number; energy: number; time: number; width: number }[]> {
+  return page.evaluate(async () => {
+    const call = document.querySelector('rtc-call') as unknown as HTMLElement & {
+      peers: { key: string }[];
+      provided: { connection(key: string): RTCPeerConnection | undefined };
+    };
+    const out: { frames: number; energy: number; time: number; width: number }[] = [];
+    for (const { key } of call.peers) {
+      const reading = { frames: 0, energy: 0, time: 0, width: 0 };
+      (await call.provided.connection(key)?.getStats())?.forEach(
+        (stat: { type: string; kind?: string; framesDecoded?: number; totalAudioEnergy?: number }) => {
+          if (stat.type === 'inbound-rtp' && stat.kind === 'video') reading.frames += stat.framesDecoded ?? 0;
+          if (stat.type === 'inbound-rtp' && stat.kind === 'audio') reading.energy += stat.totalAudioEnergy ?? 0;
+        },
       );
-    },
-    poll,
-    before,
-  );
+      const tile = call.shadowRoot?.querySelector(`rtc-video[peer="${key}"]`);
+      const video = tile?.shadowRoot?.querySelector('video');
+      reading.time = video?.currentTime ?? 0;
+      reading.width = video?.videoWidth ?? 0;
+      out.push(reading);
+    }
+    return out;
+  });
 }
 
-/**
- * Waits until every remote participant's audio reaches `page` decoded and not silent: the inbound audio's
- * `totalAudioEnergy` in getStats() (Chromium and Firefox both report it) grows for each.
- */
-async function audioFlows(page: Page, count: number): Promise<void> {
-  const energy = (): Promise<number[]> =>
-    page.evaluate(async () => {
-      const call = document.querySelector('rtc-call') as unknown as {
-        peers: { key: string }[];
-        provided: { connection(key: string): RTCPeerConnection | undefined };
-      };
-      const sums: number[] = [];
-      for (const { key } of call.peers) {
-        let sum = 0;
-        (await call.provided.connection(key)?.getStats())?.forEach(
-          (stat: { type: string; kind?: string; totalAudioEnergy?: number }) => {
-            if (stat.type === 'inbound-rtp' && stat.kind === 'audio') sum += stat.totalAudioEnergy ?? 0;
-          },
-        );
-        sums.push(sum);
-      }
-      return sums;
-    });
-  const start = await energy();
-  assert.equal(start.length, count);
+/** Polls {@link readings} of `page` until `ok(start, now)` holds for each of its `count` remote participants. */
+async function until(
+  page: Page,
+  count: number,
+  what: string,
+  ok: (
+    start: Awaited<ReturnType<typeof readings>>[number],
+    now: Awaited<ReturnType<typeof readings>>[number],
+  ) => boolean,
+): Promise<void> {
+  const start = await readings(page);
+  assert.equal(start.length, count, `${count} remote participants`);
   const deadline = Date.now() + poll.timeout;
   for (;;) {
-    const now = await energy();
-    if (now.every((value, i) => value > start[i]!)) return;
-    if (Date.now() > deadline) assert.fail(`remote audio energy did not grow: ${start} → ${now}`);
+    const now = await readings(page);
+    if (now.length === count && now.every((reading, i) => ok(start[i]!, reading))) return;
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(start)} → ${JSON.stringify(now)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
+/** Every remote tile of `page` shows decoded video, its frames and playback time advancing. */
+const videoAdvances = (page: Page, count: number): Promise<void> =>
+  until(
+    page,
+    count,
+    'remote video advances',
+    (start, now) => now.width > 0 && now.frames >= start.frames + 10 && now.time > start.time,
+  );
+
+/** Every remote participant's audio reaches `page` decoded and not silent: its energy grows. */
+const audioFlows = (page: Page, count: number): Promise<void> =>
+  until(page, count, 'remote audio energy grows', (start, now) => now.energy > start.energy);
+
 /** Sends a chat message from `from`, and waits for every other participant to show it. */
 async function chat(from: Participant, to: Participant[]): Promise<void> {
   const text = `Hello from ${from.name}`;
-  await from.page.evaluate((t) => (document.querySelector('rtc-call') as unknown as { send(d: unknown): void }).send(t), text);
+  await from.page.evaluate(
+    (t) => (document.querySelector('rtc-call') as unknown as { send(d: unknown): void }).send(t),
+    text,
+  );
   for (const { page } of to) {
     await page.waitForFunction(
       (t: string) => (window as unknown as { received: Received }).received.messages.some((m) => m.text === t),
@@ -154,7 +165,9 @@ async function appData(from: Participant, to: Participant[]): Promise<void> {
   const payload = { from: from.name, cursor: [12, 40], nested: { ok: true } };
   await from.page.evaluate(
     (p) =>
-      (document.querySelector('rtc-call') as unknown as { send(d: unknown, o: object): void }).send(p, { channel: 'data' }),
+      (document.querySelector('rtc-call') as unknown as { send(d: unknown, o: object): void }).send(p, {
+        channel: 'data',
+      }),
     payload,
   );
   for (const { page } of to) {
@@ -229,8 +242,8 @@ for (const [first, second] of [
       await remoteTiles(b.page, 1);
     });
     it('decodes the other side’s video, frames advancing, both ways', async () => {
-      await videoAdvances(a.page);
-      await videoAdvances(b.page);
+      await videoAdvances(a.page, 1);
+      await videoAdvances(b.page, 1);
     });
     it('carries the other side’s audio, both ways', async () => {
       await audioFlows(a.page, 1);
@@ -261,7 +274,7 @@ describe('#mesh of three: chromium, firefox, chromium', () => {
 
   it('everyone sees everyone: two remote tiles each, frames advancing', async () => {
     for (const { page } of all) await remoteTiles(page, 2);
-    for (const { page } of all) await videoAdvances(page);
+    for (const { page } of all) await videoAdvances(page, 2);
   });
   it('everyone hears everyone', async () => {
     for (const { page } of all) await audioFlows(page, 2);
