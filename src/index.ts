@@ -28,7 +28,7 @@ export {
   type ChannelOptions,
   type ChannelSpec,
 } from './machines/channel.machine.js';
-export { HIGH_WATER_MARK, MAX_CHUNK, DEFAULT_MAX_FILE_SIZE } from './machines/file.transfer.js';
+export { HIGH_WATER_MARK, MAX_CHUNK, MAX_MESSAGE, DEFAULT_MAX_FILE_SIZE } from './machines/file.transfer.js';
 export { signalingMachine, backoffDelay, type SignalingInput } from './machines/signaling.machine.js';
 export { peerMachine, type PeerInput } from './machines/peer.machine.js';
 export { iceMachine, type CandidatePair } from './machines/ice.machine.js';

@@ -315,6 +315,21 @@ function nextTransfer(current: Transfer | undefined, peer: string, event: FileEv
   }
 }
 
+/**
+ * The error a transfer that just failed becomes: `file-<reason>` (`file-integrity`, `file-too-large`,
+ * `file-refused`, `file-closed`, `file-cancelled`, `file-error`) with the transfer's own message. A transfer this
+ * side cancelled is no error; nor is one that had already ended.
+ */
+export function transferError(
+  before: Transfer | undefined,
+  after: Transfer,
+): { code: `file-${TransferFailure}`; message: string } | undefined {
+  if (after.state !== 'failed' || !after.error || before?.state === 'failed' || before?.state === 'done')
+    return undefined;
+  if (after.error.reason === 'cancelled' && after.error.by === 'local') return undefined;
+  return { code: `file-${after.error.reason}`, message: after.error.message };
+}
+
 /** A quality announcement from a peer, checked field by field; `undefined` when malformed. */
 function parseQuality(value: unknown): StreamQuality | undefined {
   if (!value || typeof value !== 'object') return undefined;
@@ -600,15 +615,21 @@ export const callMachine = setup({
           enqueue.sendTo(peer.ref, { type: 'peer.file.cancel', id: event.id });
       }
     }),
-    /** Records what the peer's file actor reports, and tells the app. */
+    /** Records what the peer's file actor reports, and tells the app; a failure is also an `error`. */
     trackFile: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'peer.file') return;
-      const transfer = nextTransfer(context.transfers[`${event.key}/${event.event.id}`], event.key, event.event);
+      const current = context.transfers[`${event.key}/${event.event.id}`];
+      const transfer = nextTransfer(current, event.key, event.event);
       if (!transfer) return;
       const key = `${event.key}/${transfer.id}`;
       const rest = Object.entries(context.transfers).filter(([k]) => k !== key);
       enqueue.assign({ transfers: Object.fromEntries([...rest, [key, transfer]].slice(-TRANSFER_HISTORY)) });
       enqueue.emit({ type: 'transfer', transfer });
+      const error = transferError(current, transfer);
+      if (error) {
+        enqueue.assign({ error });
+        enqueue.emit({ type: 'error', ...error });
+      }
     }),
     sayGoodbye: enqueueActions(({ context, enqueue }) => {
       for (const peer of Object.values(context.peers))

@@ -46,8 +46,13 @@ export type PeerConnectionEvent =
   | { type: 'pc.ice.pair'; pair: CandidatePair }
   | { type: 'pc.track'; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'pc.rollback' }
-  /** A data channel exists; `maxMessageSize` is the SCTP transport's, when known. */
-  | { type: 'pc.channel'; name: string; channel: RTCDataChannel; maxMessageSize?: number }
+  /** A data channel exists (it may not be open yet). */
+  | { type: 'pc.channel'; name: string; channel: RTCDataChannel }
+  /**
+   * The SCTP transport's largest message, as negotiated: known once an answer is applied (for the offerer, only
+   * after the remote answer; `pc.sctp` is null before), and told again if a renegotiation changes it.
+   */
+  | { type: 'pc.sctp'; maxMessageSize: number }
   | { type: 'pc.error'; message: string }
   /** A STUN or TURN server refused us: `icecandidateerror` with an HTTP-like code (401: bad credentials). */
   | { type: 'pc.ice.error'; code: number; text: string; url: string };
@@ -116,6 +121,16 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (!closed) sendBack({ type: 'pc.error', message: `${what}: ${(error as Error)?.message ?? error}` });
     };
 
+    // The limit is read after negotiation, never when the channels are created: the offerer creates them before
+    // its offer, when `pc.sctp` is still null.
+    let maxMessageSize: number | undefined;
+    const reportSctp = (): void => {
+      const size = pc.sctp?.maxMessageSize;
+      if (closed || typeof size !== 'number' || size === maxMessageSize) return;
+      maxMessageSize = size;
+      sendBack({ type: 'pc.sctp', maxMessageSize: size });
+    };
+
     // Every data channel is negotiated (both sides create it with the same id), so none needs signaling of its
     // own. Their actors queue what is sent before they open.
     let channelsOpened = false;
@@ -130,7 +145,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           maxRetransmits,
           maxPacketLifeTime,
         });
-        sendBack({ type: 'pc.channel', name, channel, maxMessageSize: pc.sctp?.maxMessageSize });
+        // By the time a channel opens the association is up, so its limit is final.
+        channel.addEventListener('open', () => reportSctp(), { once: true });
+        sendBack({ type: 'pc.channel', name, channel });
       }
     };
 
@@ -161,8 +178,10 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       }
     };
 
-    const reportSignaling = (): void =>
+    const reportSignaling = (): void => {
       sendBack({ type: 'pc.signaling', state: pc.signalingState, remote: pc.remoteDescription !== null });
+      reportSctp();
+    };
 
     pc.onnegotiationneeded = async () => {
       try {

@@ -289,6 +289,24 @@ describe('callMachine', () => {
     assert.deepEqual(toPeers.at(-1)?.event, { type: 'peer.file.cancel', id: 'f2' });
     report({ type: 'files.failed', id: 'f2', reason: 'cancelled', message: 'cancelled', by: 'local' });
     assert.equal(actor.getSnapshot().context.transfers['z-bob/f2']?.state, 'failed');
+    assert.equal(
+      emitted.some((e) => e.type === 'error'),
+      false,
+      'cancelling here is no error',
+    );
+    // Any other failure is an error too, once, with a code per reason.
+    report({ type: 'files.started', id: 'f3', direction: 'receive', name: 'c.bin', mime: '', size: 9 });
+    const message = 'c.bin arrived damaged (its SHA-256 does not match) and was discarded.';
+    report({ type: 'files.failed', id: 'f3', reason: 'integrity', message, by: 'local' });
+    report({ type: 'files.failed', id: 'f3', reason: 'closed', message: 'again', by: 'remote' });
+    assert.deepEqual(
+      emitted.filter((e) => e.type === 'error'),
+      [{ type: 'error', code: 'file-integrity', message }],
+    );
+    assert.deepEqual(actor.getSnapshot().context.error, { code: 'file-integrity', message });
+    report({ type: 'files.started', id: 'f4', direction: 'send', name: 'd', mime: '', size: 9 });
+    report({ type: 'files.failed', id: 'f4', reason: 'cancelled', message: 'Bob cancelled d.', by: 'remote' });
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'file-cancelled', message: 'Bob cancelled d.' });
 
     actor.send({ type: 'peer.dropped', key: 'z-bob', channel: 'data', reason: 'queue full' });
     assert.deepEqual(emitted.at(-1), { type: 'error', code: 'message-dropped', message: 'queue full' });
