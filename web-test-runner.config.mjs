@@ -25,7 +25,7 @@ const firefox = () =>
  * What the Firefox group runs: every browser test but these, each of which cannot run there.
  * - autoplay.test.ts: its group's Chromium flag refuses sound until a click; Firefox's equivalent preference
  *   (`media.autoplay.default: 1`) would need a third browser for one file that tests only the kit's fallback UI.
- * - quality.test.ts: shapes the link with the Chrome DevTools Protocol (`Network.emulateNetworkConditions`),
+ * - quality-shaped.test.ts: shapes the link with the Chrome DevTools Protocol (`Network.emulateNetworkConditions`),
  *   which Firefox lacks; Firefox on a shaped link is the network suite's job (netns + tc works for any browser).
  * - stories.test.ts, inspector.test.ts: render the same elements as elements.test.ts with nothing
  *   browser-specific; they would add minutes of CI for no new coverage.
@@ -36,6 +36,7 @@ export const FIREFOX_TESTS = [
   'test/browser/elements.test.ts',
   'test/browser/engine.test.ts',
   'test/browser/media.test.ts',
+  'test/browser/quality.test.ts',
   'test/browser/smoke.test.ts',
   'test/browser/stats.test.ts',
 ];

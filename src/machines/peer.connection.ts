@@ -154,8 +154,17 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     /** Takes `transceiver`'s sender for `kind`, with the codec order asked for. */
     const adopt = (kind: 'audio' | 'video', transceiver: RTCRtpTransceiver): void => {
       senders[kind] = transceiver.sender;
+      // setCodecPreferences: Chromium, Safari 13.1+, Firefox 128+. Without it, or if it refuses the list, the
+      // browser's own order stands: the call still connects, on the browser's default codec (documented in
+      // docs/quality.md). Capabilities come from the receiver, as the spec requires for this call.
       const capabilities = kind === 'video' && input.codecs?.length && RTCRtpReceiver.getCapabilities?.('video');
-      if (capabilities) transceiver.setCodecPreferences(orderCodecs(capabilities.codecs, input.codecs!));
+      if (capabilities && typeof transceiver.setCodecPreferences === 'function') {
+        try {
+          transceiver.setCodecPreferences(orderCodecs(capabilities.codecs, input.codecs!));
+        } catch {
+          // InvalidModificationError on a list the browser will not take: keep its default order.
+        }
+      }
       sendBack({ type: 'pc.sender', kind, sender: transceiver.sender });
     };
 

@@ -20,6 +20,7 @@ import { CallController } from '../call-controller.js';
 import { callContext } from '../context.js';
 import theme from '../theme.styles.js';
 import styles from './call.styles.js';
+import { internalsOf, setState } from '../states.js';
 
 /** States a call can be in, each also a CSS state: `rtc-call:state(in-call)`. */
 const STATES: readonly CallState[] = [
@@ -93,7 +94,7 @@ class AttributeError extends Error {}
 export class RtcCall extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #internals: ElementInternals | undefined = internalsOf(this);
   readonly #view = new CallController(this, (call) => ({
     // Read from the snapshot: the inspection event may come before the Call's own subscription runs.
     state: callStateOf(call.actor.getSnapshot()),
@@ -193,8 +194,7 @@ export class RtcCall extends LitElement {
     const state = this.state;
     if (this.getAttribute('state') !== state) this.setAttribute('state', state);
     for (const name of STATES) {
-      if (name === state) this.#internals.states.add(name);
-      else this.#internals.states.delete(name);
+      setState(this.#internals, name, name === state);
     }
   }
 

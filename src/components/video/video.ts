@@ -11,6 +11,7 @@ import { findCall } from '../find-call.js';
 import { initials } from '../initials.js';
 import theme from '../theme.styles.js';
 import styles from './video.styles.js';
+import { internalsOf, setState } from '../states.js';
 
 /** Everything a tile shows, read from the call in one go. */
 interface TileView {
@@ -112,7 +113,7 @@ function remoteView(call: Call, peer: string): TileView | undefined {
 export class RtcVideo extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #internals: ElementInternals | undefined = internalsOf(this);
   readonly #view = new CallController<TileView | undefined>(
     this,
     (call) => (this.peer === 'local' ? localView(call) : remoteView(call, this.peer)),
@@ -187,8 +188,7 @@ export class RtcVideo extends LitElement {
       this.#play(video);
       this.#startLevel(view?.stream);
     }
-    if (view?.video === 'live') this.#internals.states.delete('video-off');
-    else this.#internals.states.add('video-off');
+    setState(this.#internals, 'video-off', view?.video !== 'live');
   }
 
   /** Plays, falling back to muted playback plus an unmute button when the browser refuses sound. */
@@ -243,8 +243,7 @@ export class RtcVideo extends LitElement {
       if (level === undefined || this.#audio?.timer !== timer) return;
       // About -40 dBFS: louder than room noise, quieter than speech.
       const speaking = level > 0.01 && !this.#view.value?.micMuted;
-      if (speaking) this.#internals.states.add('speaking');
-      else this.#internals.states.delete('speaking');
+      setState(this.#internals, 'speaking', speaking);
     }, 150);
     this.#audio = { context, analyser, source, timer };
   }
@@ -254,7 +253,13 @@ export class RtcVideo extends LitElement {
     const call = this.#view.call;
     const key = this.peer === 'remote' ? call?.peers[0]?.key : this.peer;
     const track = stream.getAudioTracks()[0];
-    const receiver = key && track ? call?.connection(key)?.getReceivers().find((r) => r.track === track) : undefined;
+    const receiver =
+      key && track
+        ? call
+            ?.connection(key)
+            ?.getReceivers()
+            .find((r) => r.track === track)
+        : undefined;
     if (!receiver) return undefined;
     let level: number | undefined;
     try {
@@ -273,7 +278,7 @@ export class RtcVideo extends LitElement {
     this.#audio.source.disconnect();
     void this.#audio.context.close();
     this.#audio = undefined;
-    this.#internals.states.delete('speaking');
+    setState(this.#internals, 'speaking', false);
   }
 
   /** Signal bars: three for high, none for audio only; the words say it to screen readers and on hover. */
