@@ -132,11 +132,7 @@ describe('manual quality', () => {
     await waitUntil(() => encoding(alice).maxBitrate === 300_000, 'bitrate capped', { timeout: 5000 });
     expect(encoding(alice).maxFramerate).to.equal(12);
     const sender = qualityActor(alice)!.getSnapshot().context.sender;
-    // Firefox has no degradationPreference: it drops the member, and the encoder decides (docs/quality.md).
-    const hasDegradationPreference = !/Firefox\//.test(navigator.userAgent);
-    expect(sender.getParameters().degradationPreference).to.equal(
-      hasDegradationPreference ? 'maintain-framerate' : undefined,
-    );
+    expect(sender.getParameters().degradationPreference).to.equal('maintain-framerate');
     await waitUntil(() => alice.localStream?.getVideoTracks()[0]?.getSettings().width === 320, 'camera 320 wide', {
       timeout: 5000,
     });
