@@ -104,62 +104,6 @@ describe('engine: mesh', () => {
   });
 });
 
-describe('engine: glare', () => {
-  it('converges when both sides add a track at the same instant, 50 times in a row', async () => {
-    const room = uniqueRoom('glare');
-    const alice = join(room, 'Alice');
-    const bob = join(room, 'Bob');
-    await meshFlowing([alice, bob]);
-    const peerOf = (call: Call, other: Call) => call.actor.getSnapshot().context.peers[keyOf(other)]!.ref;
-    const [toBob, toAlice] = [peerOf(alice, bob), peerOf(bob, alice)];
-    const [pcA, pcB] = [alice.connection(keyOf(bob))!, bob.connection(keyOf(alice))!];
-    const canvasTrack = (): MediaStreamTrack => {
-      const canvas = document.createElement('canvas');
-      canvas.getContext('2d')!.fillRect(0, 0, 10, 10);
-      return canvas.captureStream(5).getVideoTracks()[0]!;
-    };
-    const negotiated = (pc: RTCPeerConnection, track: MediaStreamTrack): boolean =>
-      pc.getTransceivers().some((t) => t.sender.track === track && t.currentDirection === 'sendrecv');
-    const settled = (): boolean => pcA.signalingState === 'stable' && pcB.signalingState === 'stable';
-
-    for (let round = 0; round < 50; round++) {
-      const [a, b] = [canvasTrack(), canvasTrack()];
-      toBob.send({ type: 'peer.add-track', track: a });
-      toAlice.send({ type: 'peer.add-track', track: b });
-      await waitUntil(
-        () => settled() && negotiated(pcA, a) && negotiated(pcB, b),
-        `round ${round}: both tracks negotiated`,
-        {
-          timeout: 10_000,
-          interval: 5,
-        },
-      );
-      toBob.send({ type: 'peer.remove-track', track: a });
-      toAlice.send({ type: 'peer.remove-track', track: b });
-      await waitUntil(
-        () =>
-          settled() &&
-          !pcA.getTransceivers().some((t) => t.sender.track === a) &&
-          !pcB.getTransceivers().some((t) => t.sender.track === b),
-        `round ${round}: both tracks removed`,
-        { timeout: 10_000, interval: 5 },
-      );
-      a.stop();
-      b.stop();
-    }
-    expect(pcA.connectionState).to.equal('connected');
-    expect(pcB.connectionState).to.equal('connected');
-    expect(toBob.getSnapshot().context.error).to.equal(undefined);
-    expect(toAlice.getSnapshot().context.error).to.equal(undefined);
-    const rollbacks = toBob.getSnapshot().context.rollbacks + toAlice.getSnapshot().context.rollbacks;
-    expect(rollbacks, 'offers really collided').to.be.greaterThan(0);
-    expect(pcA.getTransceivers().length, 'no m-lines pile up').to.be.at.most(4);
-    // Media still flows on the original tracks.
-    const frames = await framesFrom(bob, keyOf(alice));
-    await waitUntil(async () => (await framesFrom(bob, keyOf(alice))) > frames, 'frames after the glare storm');
-  });
-});
-
 describe('engine: recovery', () => {
   it('keeps media flowing while the relay is down, then reconnects and rejoins', async () => {
     const room = uniqueRoom('outage');
