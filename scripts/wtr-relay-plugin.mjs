@@ -110,7 +110,7 @@ export function relayPlugin() {
       let cdp = cdpSessions.get(session.id);
       if (!cdp) {
         const browser = /** @type {any} */ (session.browser);
-        if (typeof browser.getPage !== 'function' || !browser.getPage(session.id).browser().cdpSupported)
+        if (typeof browser.getPage !== 'function' || browser.getPage(session.id).browser().protocol !== 'cdp')
           throw new Error(`cdp needs Chromium: the Chrome DevTools Protocol is not available in ${browser.name}`);
         cdp = /** @type {Promise<import('puppeteer-core').CDPSession>} */ (
           browser.getPage(session.id).createCDPSession()
