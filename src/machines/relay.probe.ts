@@ -31,6 +31,8 @@ export type ProbeAnswer =
   | { kind: 'other'; status: number }
   /** Something answered, but the page may not read it (no CORS header): not an rtc-relay's probe. */
   | { kind: 'opaque' }
+  /** Nothing readable at the URL's path, but an rtc-relay answers at `signal` (the same host, path `/signal`). */
+  | { kind: 'wrong-path'; signal: string }
   | { kind: 'none'; reason?: string };
 
 /**
@@ -133,6 +135,14 @@ export function relayProblem(answer: ProbeAnswer, url: string, origin = pageOrig
       };
     }
   }
+  if (answer.kind === 'wrong-path') {
+    const summary = REFUSED['not-found']!.summary.replace('{url}', at);
+    return {
+      code: 'relay-not-found',
+      summary,
+      message: `${summary}. An rtc-relay answers at ${displayUrl(answer.signal)}: use that address.`,
+    };
+  }
   // A wrong path: the relay (or any server) has nothing there, and says so with a plain 404.
   if (answer.kind !== 'opaque' && answer.status === 404) {
     const known = REFUSED['not-found']!;
@@ -185,5 +195,20 @@ async function ask(url: string, signal: AbortSignal): Promise<ProbeAnswer> {
 export const relayProbeActor = fromPromise<RelayProblem, { url: string }>(async ({ input, signal }) => {
   const target = probeUrl(input.url);
   if (!target) return relayProblem({ kind: 'none', reason: 'it is not a ws:// or wss:// URL' }, input.url);
-  return relayProblem(await ask(target, signal), input.url);
+  const answer = await ask(target, signal);
+  // The relay answers other paths with a plain 404 that a page on another origin may not even read: if a relay
+  // answers at /signal on the same host, the path was wrong.
+  const url = new URL(target);
+  if ((answer.kind === 'opaque' || answer.kind === 'other') && url.pathname !== SIGNAL_PATH) {
+    url.pathname = SIGNAL_PATH;
+    if ((await ask(url.href, signal)).kind === 'json') {
+      const ws = new URL(input.url);
+      ws.pathname = SIGNAL_PATH;
+      return relayProblem({ kind: 'wrong-path', signal: ws.href }, input.url);
+    }
+  }
+  return relayProblem(answer, input.url);
 });
+
+/** Where an rtc-relay serves signaling. */
+const SIGNAL_PATH = '/signal';

@@ -90,7 +90,12 @@ describe('relay probe', () => {
     assert.equal(unreachable.summary, `Can't reach the relay at ws://127.0.0.1:${port}/signal`);
 
     const { relay, url, port: relayPort } = await startRelay({ secret: SECRET });
-    assert.equal((await probe(`ws://127.0.0.1:${relayPort}/signl`)).code, 'relay-not-found');
+    const typo = await probe(`ws://127.0.0.1:${relayPort}/signl?token=x`);
+    assert.equal(typo.code, 'relay-not-found');
+    assert.equal(
+      typo.message,
+      `The relay at ws://127.0.0.1:${relayPort}/signl?token=… has no signaling at that path. An rtc-relay answers at ws://127.0.0.1:${relayPort}/signal?token=…: use that address.`,
+    );
     const refused = await probe(url);
     assert.equal(refused.code, 'relay-unauthorized');
     assert.match(refused.message, /\(401: This relay needs a valid token/);
