@@ -57,3 +57,16 @@ export function turnRelay(secret: 'right' | 'wrong'): Promise<{ url: string; tur
 export function redisRelays(): Promise<[string, string]> {
   return executeServerCommand<[string, string], undefined>('redis-relays');
 }
+
+/**
+ * A relay that refuses the test page: `secret` needs a token (`token` is one that works), `origin` admits only
+ * another origin, `one-per-ip` one connection per address. Started on first use.
+ */
+export function refusingRelay(kind: 'secret' | 'origin' | 'one-per-ip'): Promise<{ url: string; token?: string }> {
+  return executeServerCommand<{ url: string; token?: string }, { kind: string }>('refusing-relay', { kind });
+}
+
+/** The WebSocket URL of a port where nothing listens. */
+export function closedPortUrl(): Promise<string> {
+  return executeServerCommand<string, undefined>('closed-port');
+}

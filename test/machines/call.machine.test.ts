@@ -216,6 +216,89 @@ describe('callMachine', () => {
     actor.stop();
   });
 
+  it('retries a relay it cannot reach: says why once per reason, retries on demand, gives up with the reason', () => {
+    const { actor, emitted, toSignaling } = start({ media: false });
+    actor.send({ type: 'call.join' });
+    assert.ok(actor.getSnapshot().matches({ joining: 'connecting' }));
+    const unreachable = {
+      code: 'relay-unreachable',
+      summary: "Can't reach the relay at ws://relay/signal",
+      message: "Can't reach the relay at ws://relay/signal: nothing answered. Check the server address.",
+    };
+    const retrying = (attempt: number, code = unreachable.code) =>
+      ({
+        type: 'signaling.retrying',
+        ...unreachable,
+        code,
+        attempt,
+        attempts: 3,
+        delay: 1000,
+        retryAt: 1_000_000 + attempt,
+      }) as const;
+    actor.send(retrying(1));
+    assert.ok(actor.getSnapshot().matches({ joining: 'retrying' }));
+    assert.deepEqual(actor.getSnapshot().context.relay, {
+      code: 'relay-unreachable',
+      summary: unreachable.summary,
+      message: unreachable.message,
+      attempt: 1,
+      attempts: 3,
+      retryAt: 1_000_001,
+    });
+    actor.send(retrying(2));
+    assert.deepEqual(
+      emitted.filter((e) => e.type === 'error'),
+      [{ type: 'error', code: 'relay-unreachable', message: unreachable.message }],
+      'one error for the same reason, however many attempts',
+    );
+    assert.equal(actor.getSnapshot().context.relay?.attempt, 2);
+    actor.send(retrying(3, 'relay-unauthorized'));
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'relay-unauthorized', message: unreachable.message });
+    actor.send({ type: 'call.retry' });
+    assert.deepEqual(toSignaling.at(-1), { type: 'signaling.retry' });
+    actor.send({ type: 'signaling.failed', code: 'relay-unauthorized', summary: 'S', message: 'M' });
+    assert.ok(actor.getSnapshot().matches('failed'));
+    assert.deepEqual(actor.getSnapshot().context.relay, {
+      code: 'relay-unauthorized',
+      summary: 'S',
+      message: 'M',
+      attempt: 3,
+      attempts: 3,
+    });
+    actor.send({ type: 'call.join' });
+    assert.equal(actor.getSnapshot().context.relay, undefined, 'a new attempt starts clean');
+    actor.send(retrying(1));
+    actor.send(joined());
+    assert.ok(actor.getSnapshot().matches({ room: 'waiting' }));
+    assert.equal(actor.getSnapshot().context.relay, undefined, 'joined: nothing to report');
+    actor.stop();
+  });
+
+  it('once in the room, reports only what the probe found while reconnecting, not every dropped socket', () => {
+    const { actor, emitted, toSignaling } = start({ media: false });
+    actor.send({ type: 'call.join' });
+    actor.send(joined());
+    actor.send({ type: 'signaling.lost', reason: 'closed' });
+    assert.ok(actor.getSnapshot().matches({ room: 'reconnecting' }));
+    const base = { message: 'm', attempt: 1, attempts: Infinity, delay: 0, retryAt: 5 } as const;
+    actor.send({ type: 'signaling.retrying', code: 'socket-closed', ...base });
+    assert.equal(actor.getSnapshot().context.relay, undefined);
+    assert.equal(
+      emitted.some((e) => e.type === 'error'),
+      false,
+    );
+    actor.send({ type: 'signaling.retrying', code: 'relay-unavailable', summary: 'busy', ...base, attempt: 2 });
+    assert.equal(actor.getSnapshot().context.relay?.code, 'relay-unavailable');
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'relay-unavailable', message: 'm' });
+    actor.send({ type: 'call.retry' });
+    assert.deepEqual(toSignaling.at(-1), { type: 'signaling.retry' });
+    actor.send(joined([], 'relay-ada-2'));
+    assert.equal(actor.getSnapshot().context.relay, undefined);
+    actor.send({ type: 'signaling.failed', code: 'socket-closed', message: 'gone' });
+    assert.equal(actor.getSnapshot().context.relay, undefined, 'not a relay problem the probe found');
+    actor.stop();
+  });
+
   it('passes the user’s media and quality commands to media and to every peer, and tells the others', () => {
     const { actor, toSignaling, toPeers, toMedia } = start();
     actor.send({ type: 'call.join' });
