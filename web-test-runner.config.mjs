@@ -41,6 +41,7 @@ export const FIREFOX_TESTS = [
   'test/browser/media.test.ts',
   'test/browser/quality.test.ts',
   'test/browser/smoke.test.ts',
+  'test/browser/states.test.ts',
   'test/browser/stats.test.ts',
 ];
 

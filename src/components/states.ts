@@ -10,12 +10,16 @@
 export function setState(internals: ElementInternals | undefined, name: string, on: boolean): void {
   const states = internals?.states as Set<string> | undefined;
   if (!states) return;
+  if (!on) {
+    // Deleting never throws: clear both forms, whichever was set.
+    states.delete(name);
+    states.delete(`--${name}`);
+    return;
+  }
   try {
-    if (on) states.add(name);
-    else states.delete(name);
+    states.add(name);
   } catch {
-    if (on) states.add(`--${name}`);
-    else states.delete(`--${name}`);
+    states.add(`--${name}`);
   }
 }
 

@@ -173,6 +173,19 @@ describe('codec preference', () => {
     expect(await codecOf(alice)).to.equal('video/VP9');
   });
 
+  it('connects on the browser’s own codec order where setCodecPreferences is missing (Firefox before 128)', async () => {
+    const prototype = RTCRtpTransceiver.prototype as Partial<RTCRtpTransceiver>;
+    const original = Object.getOwnPropertyDescriptor(RTCRtpTransceiver.prototype, 'setCodecPreferences')!;
+    delete prototype.setCodecPreferences;
+    try {
+      const [alice] = await pair({ codecs: ['vp9', 'vp8'] });
+      await waitUntil(async () => (await codecOf(alice)) !== undefined, 'a codec in use', { timeout: 10_000 });
+      expect(alice.peers[0]!.ref.getSnapshot().context.error).to.equal(undefined);
+    } finally {
+      Object.defineProperty(RTCRtpTransceiver.prototype, 'setCodecPreferences', original);
+    }
+  });
+
   it('skips codecs the browser lacks and falls back to the next', async () => {
     const [alice] = await pair({ codecs: ['h265x', 'vp8'] });
     await waitUntil(async () => (await codecOf(alice)) !== undefined, 'a codec in use', { timeout: 10_000 });
