@@ -30,14 +30,12 @@ const firefox = () =>
  * - stories.test.ts, inspector.test.ts: render the same elements as elements.test.ts with nothing
  *   browser-specific; they would add minutes of CI for no new coverage.
  * - turn.test.ts: coturn and Redis are browser-independent; the relay path is covered in Chromium.
- * - glare.test.ts: NOT a limitation but an open bug. In Firefox the storm stalls after 9–17 of its 50 rounds: one
- *   side stays in have-local-offer with its new track's m-line never answered, the other is stable. Until the
- *   engine's perfect negotiation is fixed for Firefox, running it here would fail every run (issue 14).
  */
 export const FIREFOX_TESTS = [
   'test/browser/data.test.ts',
   'test/browser/elements.test.ts',
   'test/browser/engine.test.ts',
+  'test/browser/glare.test.ts',
   'test/browser/media.test.ts',
   'test/browser/quality.test.ts',
   'test/browser/smoke.test.ts',

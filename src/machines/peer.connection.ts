@@ -105,7 +105,11 @@ export function orderCodecs<T extends { mimeType: string }>(available: T[], pref
  */
 export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(
   ({ input, sendBack, receive }) => {
-    const pc = new RTCPeerConnection(input.configuration);
+    // max-bundle: every m-line on one transport, so ICE gathers once. With the default (balanced), Firefox gathers
+    // and trickles candidates for each new m-line of every offer: in a renegotiation storm that is hundreds of
+    // signals a second, past the relay's rate limit, and a dropped answer leaves negotiation stuck. Both sides
+    // are this kit, so bundling is always understood.
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...input.configuration });
     const stream = input.stream ?? new MediaStream();
     const tracks = { ...input.tracks };
     const senders: Partial<Record<'audio' | 'video', RTCRtpSender>> = {};
