@@ -35,7 +35,6 @@ export const FIREFOX_TESTS = [
   'test/browser/data.test.ts',
   'test/browser/elements.test.ts',
   'test/browser/engine.test.ts',
-  'test/browser/glare.test.ts',
   'test/browser/media.test.ts',
   'test/browser/quality.test.ts',
   'test/browser/smoke.test.ts',

@@ -191,6 +191,19 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       }
     };
 
+    /**
+     * Feeds every sender its track again. Chromium (150) can lose the link between a sender and its track when
+     * the polite side rolls back its own offer: on a transceiver the remote offer created (this side answered
+     * the first negotiation), the send stream comes back with a new SSRC and never encodes another frame,
+     * although `sender.track` is still the live track (test/browser/engine.test.ts, glare). `replaceTrack` with
+     * the same track restores it, without renegotiation.
+     */
+    const reattachTracks = (): void => {
+      for (const { sender, currentDirection } of pc.getTransceivers())
+        if (sender.track && currentDirection !== 'stopped')
+          void sender.replaceTrack(sender.track).catch((error) => fail('replaceTrack failed', error));
+    };
+
     const reportSignaling = (): void => {
       sendBack({ type: 'pc.signaling', state: pc.signalingState, remote: pc.remoteDescription !== null });
       reportSctp();
@@ -246,6 +259,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           if (pc.localDescription) signal({ description: pc.localDescription.toJSON() });
           // After the answer the SCTP transport exists, so opening the channels needs no new negotiation.
           openChannels();
+          if (collision) reattachTracks();
         }
         reportSignaling();
       } else if (candidate !== undefined) {

@@ -76,7 +76,7 @@ describe('a relay that cannot be reached or refuses', () => {
     const { attempt, retryAt } = relay();
     inside<HTMLButtonElement>(call, '[part="retry"]').click();
     await waitUntil(() => relay().attempt === attempt + 1, 'another attempt at once', { timeout: 1000 });
-    expect(relay().retryAt! - retryAt, 'the new attempt’s wait starts now').to.be.greaterThan(-1000);
+    expect(Date.now(), 'the attempt came before the countdown ended').to.be.below(retryAt!);
     expect(call.getAttribute('state')).to.equal('retrying');
   }).timeout(30_000);
 
