@@ -1,7 +1,7 @@
 // Finds a Firefox for the cross-browser tests: FIREFOX_PATH, /usr/bin/firefox-esr, /usr/bin/firefox, then firefox-esr
 // or firefox on PATH. Run as `node scripts/firefox.mjs --ensure` to install Debian's firefox-esr package when none is
 // found and we are root on Debian; otherwise it exits with a one-line instruction. puppeteer-core drives it over
-// WebDriver BiDi, so any Firefox from 129 on will do (Debian bookworm and trixie ship ESR 140).
+// WebDriver BiDi; the suite is run with Debian's ESR 140.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
