@@ -10,7 +10,7 @@
  *   --json         print a machine-readable summary instead of the table
  *   --timeout MS   connecting, then the transfer, may each take this long before a run fails (default 120000)
  *   --raw-hwm KiB  the raw sender's high-water mark (default 1024, rtc-kit's)
- *   --raw-message B  the raw sender's message size in bytes (default rtc-kit's, 262144)
+ *   --raw-message B  the raw sender's message size in bytes (default rtc-kit's, 65536)
  *   --profile DIR  write a V8 CPU profile of the page during each measured run into DIR (open it in Chrome
  *                  DevTools, tab Performance); profiling slows the page, so the figures of such a run are not
  *                  comparable
@@ -258,7 +258,7 @@ async function main(): Promise<number> {
           stdin: {
             contents:
               "export { createCall } from './src/call.ts';\n" +
-              "export { HIGH_WATER_MARK, MAX_CHUNK } from './src/machines/file.transfer.ts';\n",
+              "export { HIGH_WATER_MARK, MAX_MESSAGE } from './src/machines/file.transfer.ts';\n",
             resolveDir: resolve('.'),
             loader: 'ts',
           },

@@ -6,13 +6,41 @@
 // - `relay-url`: the relay's WebSocket URL, e.g. ws://127.0.0.1:40123/signal.
 // - `relay-stop`: closes the relay (every socket drops); `relay-start` starts it again on the same port.
 // - `cdp` `{ method, params }`: sends one CDP command on the test's own page and returns its result,
-//   e.g. `{ method: 'Network.emulateNetworkConditions', params: { latency: 150, ... } }`.
+//   e.g. `{ method: 'Network.emulateNetworkConditions', params: { latency: 150, ... } }`. In a browser without
+//   the protocol (Firefox) it fails with "cdp needs Chromium: …".
 // - `turn-relay` `{ secret: 'right' | 'wrong' }`: starts coturn (once) and a relay handing out TURN credentials
 //   signed with coturn's secret, or with another one that coturn refuses; returns `{ url, turn }`.
 // - `redis-relays`: starts redis-server and two relay nodes sharing it; returns their two WebSocket URLs.
+// - `refusing-relay` `{ kind: 'secret' | 'origin' | 'one-per-ip' }`: a relay (started once per kind) that needs a
+//   token (returns one that works too), admits only another origin than the tests', or one connection per address;
+//   returns `{ url, token? }`.
+// - `closed-port`: the WebSocket URL of a port on 127.0.0.1 where nothing listens.
+import { once as onceEvent } from 'node:events';
+import { createServer } from 'node:net';
 import { startCoturn } from '../test/server/coturn.js';
 import { startRedis } from '../test/server/redis.js';
-import { Relay } from '../server/index.js';
+import { mintToken, Relay } from '../server/index.js';
+
+/** The secret of the `refusing-relay` that needs a token. */
+const RELAY_SECRET = 'rtc-kit-test-relay-secret-0123456789abcdef';
+
+/** The relay options of each `refusing-relay` kind. */
+const REFUSING = {
+  secret: { secret: RELAY_SECRET },
+  origin: { allowOrigins: ['https://elsewhere.example'] },
+  'one-per-ip': { maxConnectionsPerIp: 1 },
+};
+
+/** A port on 127.0.0.1 that was free a moment ago, and where nothing listens. */
+async function closedPort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await onceEvent(server, 'listening');
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  server.close();
+  await onceEvent(server, 'close');
+  return port;
+}
 
 /** The secret coturn is started with, and one it does not know. */
 const TURN_SECRETS = {
@@ -103,13 +131,25 @@ export function relayPlugin() {
           return nodes;
         });
       }
+      if (command === 'refusing-relay') {
+        const { kind } = /** @type {{ kind: keyof typeof REFUSING }} */ (payload);
+        if (!(kind in REFUSING)) throw new Error('refusing-relay takes { kind: "secret" | "origin" | "one-per-ip" }');
+        return once(`refusing-relay ${kind}`, async () => {
+          const node = await startRelay(REFUSING[kind]);
+          services.push(() => node.relay.close());
+          const token = kind === 'secret' ? await mintToken(RELAY_SECRET, { room: '*', ttl: 3600 }) : undefined;
+          return { url: node.url, token };
+        });
+      }
+      if (command === 'closed-port') return `ws://127.0.0.1:${await closedPort()}/signal`;
       if (command !== 'cdp') return undefined;
       const { method, params } = /** @type {{ method: string, params?: object }} */ (payload);
       if (typeof method !== 'string') throw new Error('cdp needs { method, params? }');
       let cdp = cdpSessions.get(session.id);
       if (!cdp) {
         const browser = /** @type {any} */ (session.browser);
-        if (typeof browser.getPage !== 'function') throw new Error('cdp needs a Chromium launcher');
+        if (typeof browser.getPage !== 'function' || browser.getPage(session.id).browser().protocol !== 'cdp')
+          throw new Error(`cdp needs Chromium: the Chrome DevTools Protocol is not available in ${browser.name}`);
         cdp = /** @type {Promise<import('puppeteer-core').CDPSession>} */ (
           browser.getPage(session.id).createCDPSession()
         );

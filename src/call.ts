@@ -5,6 +5,7 @@ import {
   type CallInput,
   type CallPeer,
   type ChatMessage,
+  type RelayStatus,
   type Transfer,
   type VideoConstraints,
 } from './machines/call.machine.js';
@@ -15,7 +16,17 @@ import { composeInspectors, FlightRecorder, type TraceOptions } from './recorder
 import type { Trace } from './recorder/trace.js';
 
 /** The call's lifecycle, flattened to one word. */
-export type CallState = 'idle' | 'joining' | 'waiting' | 'in-call' | 'reconnecting' | 'leaving' | 'ended' | 'failed';
+export type CallState =
+  | 'idle'
+  | 'joining'
+  /** Joining, but the relay could not be reached or refused: waiting to try again (see {@link Call.relay}). */
+  | 'retrying'
+  | 'waiting'
+  | 'in-call'
+  | 'reconnecting'
+  | 'leaving'
+  | 'ended'
+  | 'failed';
 
 /** Options of {@link createCall}. */
 export interface CreateCallOptions extends CallInput {
@@ -44,8 +55,9 @@ export interface CallEventMap {
 export function callStateOf(snapshot: { value: unknown }): CallState {
   const value = snapshot.value;
   if (typeof value === 'string') return value as CallState;
-  const room = (value as { room?: string }).room;
-  return (room ?? 'joining') as CallState;
+  const { room, joining } = value as { room?: string; joining?: string };
+  if (room) return room as CallState;
+  return joining === 'retrying' ? 'retrying' : 'joining';
 }
 
 /**
@@ -80,6 +92,15 @@ export class Call {
   /** The call's lifecycle state. */
   get state(): CallState {
     return this.#state;
+  }
+
+  /**
+   * Why the relay cannot be reached or joined, while the call retries (state `retrying`, or `reconnecting` when
+   * the relay it was in cannot be reached again) or since it gave up (`failed`): the code, what to tell the user,
+   * and when the next attempt comes. `undefined` once joined.
+   */
+  get relay(): RelayStatus | undefined {
+    return this.actor.getSnapshot().context.relay;
   }
 
   /** The remote participants. */
@@ -126,6 +147,18 @@ export class Call {
   /** Joins the room: connects to the relay and acquires media. */
   join(): void {
     this.actor.send({ type: 'call.join' });
+  }
+
+  /**
+   * Tries the relay again now, instead of waiting out the backoff (`retrying`, `reconnecting`); joins again after
+   * the call gave up (`failed`) or was left (`ended`). Does nothing in other states.
+   *
+   * @example
+   * retryButton.onclick = () => call.retry();
+   */
+  retry(): void {
+    if (this.#state === 'failed' || this.#state === 'ended') this.join();
+    else this.actor.send({ type: 'call.retry' });
   }
 
   /** Leaves the room, says goodbye to every peer, and releases camera and microphone. */

@@ -18,6 +18,7 @@ export {
   type CallPeer,
   type ChatMessage,
   type MediaState,
+  type RelayStatus,
   type StreamQuality,
   type Transfer,
   type VideoConstraints,
@@ -30,8 +31,21 @@ export {
   type ChannelOptions,
   type ChannelSpec,
 } from './machines/channel.machine.js';
-export { HIGH_WATER_MARK, MAX_CHUNK, DEFAULT_MAX_FILE_SIZE } from './machines/file.transfer.js';
-export { signalingMachine, backoffDelay, type SignalingInput } from './machines/signaling.machine.js';
+export { HIGH_WATER_MARK, MAX_CHUNK, MAX_MESSAGE, DEFAULT_MAX_FILE_SIZE } from './machines/file.transfer.js';
+export {
+  signalingMachine,
+  backoffDelay,
+  RECONNECT_DEFAULTS,
+  type ReconnectOptions,
+  type SignalingInput,
+} from './machines/signaling.machine.js';
+export {
+  relayProbeActor,
+  relayProblem,
+  probeUrl,
+  type RelayProblem,
+  type RelayProblemCode,
+} from './machines/relay.probe.js';
 export { peerMachine, type PeerInput } from './machines/peer.machine.js';
 export { iceMachine, type CandidatePair } from './machines/ice.machine.js';
 export { mediaMachine } from './machines/media.machine.js';

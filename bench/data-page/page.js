@@ -15,7 +15,7 @@
  * @typedef {object} Kit What index.html hands over from the engine bundle.
  * @property {CreateCall} createCall
  * @property {number} HIGH_WATER_MARK
- * @property {number} MAX_CHUNK
+ * @property {number} MAX_MESSAGE The largest message rtc-kit's file channel sends, header included.
  */
 
 /**
@@ -26,7 +26,7 @@
  * @property {number} size Bytes to send.
  * @property {number} timeoutMs Connecting, and then the transfer, may each take this long.
  * @property {number} [rawHighWaterMark] The raw sender's high-water mark, bytes (default {@link RAW_HIGH_WATER_MARK}).
- * @property {number} [rawMessage] The raw sender's message size, bytes (default rtc-kit's: 256 KiB or the
+ * @property {number} [rawMessage] The raw sender's message size, bytes (default rtc-kit's: 64 KiB or the
  *   transport's largest message).
  */
 
@@ -127,7 +127,7 @@ async function gathered(pc) {
  * @param {Kit} kit
  * @returns {DataBench}
  */
-function dataBench({ createCall, HIGH_WATER_MARK, MAX_CHUNK }) {
+function dataBench({ createCall, HIGH_WATER_MARK, MAX_MESSAGE }) {
   /** The data, made once per size: raw sends from the bytes, rtc-kit from a Blob of them (a file in memory). */
   /** @type {{ bytes: Uint8Array<ArrayBuffer>, blob: Blob } | undefined} */
   let data;
@@ -214,7 +214,7 @@ function dataBench({ createCall, HIGH_WATER_MARK, MAX_CHUNK }) {
         bytes: size,
         ms: at - start,
         senderMs: senderAt - start,
-        message: Math.min(MAX_CHUNK, maxMessageSize - 4) + 4,
+        message: Math.min(MAX_MESSAGE, maxMessageSize),
         maxBuffered: sent?.maxBuffered ?? NaN,
         highWaterMark: HIGH_WATER_MARK,
         progressEvents,
@@ -255,7 +255,7 @@ function dataBench({ createCall, HIGH_WATER_MARK, MAX_CHUNK }) {
       o.timeoutMs,
       'the warm-up message',
     );
-    const message = Math.min(o.rawMessage ?? MAX_CHUNK, sender.sctp?.maxMessageSize ?? Infinity);
+    const message = Math.min(o.rawMessage ?? MAX_MESSAGE, sender.sctp?.maxMessageSize ?? Infinity);
     const highWaterMark = o.rawHighWaterMark ?? RAW_HIGH_WATER_MARK;
     // Refill from two messages under the mark, as rtc-kit does.
     channel.bufferedAmountLowThreshold = Math.max(0, highWaterMark - 2 * message);

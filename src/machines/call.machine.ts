@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromCallback, setup, type ActorRefFrom, type EventObject } from 'xstate';
+import { assign, enqueueActions, fromCallback, sendTo, setup, type ActorRefFrom, type EventObject } from 'xstate';
 import type { Json, PeerInfo, PeerMeta } from '../signaling/protocol.js';
 import { mediaMachine, type MediaInput } from './media.machine.js';
 import {
@@ -19,7 +19,12 @@ import {
   type QualityReason,
   type VideoCaps,
 } from './quality.machine.js';
-import { signalingMachine, type SignalingInput, type SignalingNotification } from './signaling.machine.js';
+import {
+  signalingMachine,
+  type ReconnectOptions,
+  type SignalingInput,
+  type SignalingNotification,
+} from './signaling.machine.js';
 
 /** The key in `meta` that carries a call's session id, so peers recognise each other across reconnects. */
 export const SESSION_META_KEY = 'session';
@@ -38,8 +43,15 @@ export interface CallInput {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** This call's stable id; random by default. */
   session?: string;
-  /** Tuning of the signaling actor (timeouts, backoff). */
-  signaling?: Partial<Pick<SignalingInput, 'reconnect' | 'pingInterval' | 'pongTimeout' | 'connectTimeout'>>;
+  /**
+   * Tuning of the signaling actor: timeouts, and the retry policy (`reconnect`: `joinRetries`, 8 by default, bounds
+   * the attempts to reach a relay not joined yet; `maxRetries`, unbounded by default, those after a drop).
+   */
+  signaling?: Partial<
+    Pick<SignalingInput, 'pingInterval' | 'pongTimeout' | 'connectTimeout' | 'probeTimeout'> & {
+      reconnect: Partial<ReconnectOptions>;
+    }
+  >;
   /** Tuning of every peer actor (restart timings). */
   peer?: Partial<Pick<PeerInput, 'maxRestarts' | 'disconnectedGrace' | 'restartTimeout' | 'connectTimeout'>>;
   /** Ms a connected peer whose socket dropped is kept, waiting for it to rejoin, before it is removed. */
@@ -55,6 +67,24 @@ export interface CallInput {
   channels?: Record<string, ChannelOptions>;
   /** Larger incoming files are refused. Default 2 GiB. */
   maxFileSize?: number;
+}
+
+/**
+ * Why the relay cannot be reached or joined, while the call retries (or since it gave up): what the signaling
+ * probe found (`relay-unreachable`, `relay-unauthorized`…, see docs/protocol.md), and when the next attempt comes.
+ */
+export interface RelayStatus {
+  code: string;
+  /** A short phrase naming the relay, e.g. `Can't reach the relay at ws://…`. */
+  summary: string;
+  /** What happened and what to do. */
+  message: string;
+  /** The attempt about to be made (1 is the first retry). */
+  attempt: number;
+  /** The most attempts that will be made; `Infinity` when there is no limit. */
+  attempts: number;
+  /** When the next attempt comes, in ms since the epoch; `undefined` once the call gave up. */
+  retryAt?: number;
 }
 
 /** One file transfer with one participant, as the call knows it. */
@@ -187,6 +217,8 @@ export interface CallContext {
   /** Quality options every new peer starts with; `mode` and `caps` follow the app's latest choice. */
   quality: PeerQualityOptions;
   error?: { code: string; message: string };
+  /** Set while the relay cannot be reached or joined, and after the call gave up on it; cleared once joined. */
+  relay?: RelayStatus;
 }
 
 /** What the media actor tells the call. */
@@ -197,6 +229,8 @@ export type MediaNotification =
 /** Events the call takes from its user. */
 export type CallCommand =
   | { type: 'call.join' }
+  /** While waiting to retry the relay: retry now. */
+  | { type: 'call.retry' }
   | { type: 'call.leave' }
   | { type: 'call.mute'; muted: boolean }
   | { type: 'call.camera'; on: boolean }
@@ -315,6 +349,21 @@ function nextTransfer(current: Transfer | undefined, peer: string, event: FileEv
   }
 }
 
+/**
+ * The error a transfer that just failed becomes: `file-<reason>` (`file-integrity`, `file-too-large`,
+ * `file-refused`, `file-closed`, `file-cancelled`, `file-error`) with the transfer's own message. A transfer this
+ * side cancelled is no error; nor is one that had already ended.
+ */
+export function transferError(
+  before: Transfer | undefined,
+  after: Transfer,
+): { code: `file-${TransferFailure}`; message: string } | undefined {
+  if (after.state !== 'failed' || !after.error || before?.state === 'failed' || before?.state === 'done')
+    return undefined;
+  if (after.error.reason === 'cancelled' && after.error.by === 'local') return undefined;
+  return { code: `file-${after.error.reason}`, message: after.error.message };
+}
+
 /** A quality announcement from a peer, checked field by field; `undefined` when malformed. */
 function parseQuality(value: unknown): StreamQuality | undefined {
   if (!value || typeof value !== 'object') return undefined;
@@ -391,7 +440,7 @@ export const callMachine = setup({
     /** Adopts a welcome: our relay id and the relay's ICE servers may both have changed. */
     welcome: assign(({ context, event }) =>
       event.type === 'signaling.joined'
-        ? { self: event.peer, iceServers: [...event.iceServers, ...context.extraIceServers] }
+        ? { self: event.peer, iceServers: [...event.iceServers, ...context.extraIceServers], relay: undefined }
         : {},
     ),
     /**
@@ -600,15 +649,21 @@ export const callMachine = setup({
           enqueue.sendTo(peer.ref, { type: 'peer.file.cancel', id: event.id });
       }
     }),
-    /** Records what the peer's file actor reports, and tells the app. */
+    /** Records what the peer's file actor reports, and tells the app; a failure is also an `error`. */
     trackFile: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'peer.file') return;
-      const transfer = nextTransfer(context.transfers[`${event.key}/${event.event.id}`], event.key, event.event);
+      const current = context.transfers[`${event.key}/${event.event.id}`];
+      const transfer = nextTransfer(current, event.key, event.event);
       if (!transfer) return;
       const key = `${event.key}/${transfer.id}`;
       const rest = Object.entries(context.transfers).filter(([k]) => k !== key);
       enqueue.assign({ transfers: Object.fromEntries([...rest, [key, transfer]].slice(-TRANSFER_HISTORY)) });
       enqueue.emit({ type: 'transfer', transfer });
+      const error = transferError(current, transfer);
+      if (error) {
+        enqueue.assign({ error });
+        enqueue.emit({ type: 'error', ...error });
+      }
     }),
     sayGoodbye: enqueueActions(({ context, enqueue }) => {
       for (const peer of Object.values(context.peers))
@@ -627,6 +682,35 @@ export const callMachine = setup({
         enqueue.stopChild('media-bridge');
         enqueue.stopChild('media');
       }
+    }),
+    /**
+     * Records why the relay could not be reached and when the next attempt comes; tells the app (`error`) when the
+     * reason is new, not at every attempt. Once joined, only the probe's findings (`relay-…`) are errors: a dropped
+     * socket is `reconnecting`, not a problem yet.
+     */
+    relayRetrying: enqueueActions(({ context, event, enqueue }, { joined }: { joined: boolean }) => {
+      if (event.type !== 'signaling.retrying') return;
+      if (joined && !event.code.startsWith('relay-')) return;
+      const { code, message, attempt, attempts, retryAt } = event;
+      const summary = event.summary ?? message;
+      enqueue.assign({ relay: { code, summary, message, attempt, attempts, retryAt } });
+      if (context.relay?.code === code) return;
+      enqueue.assign({ error: { code, message } });
+      enqueue.emit({ type: 'error', code, message });
+    }),
+    retrySignaling: sendTo('signaling', { type: 'signaling.retry' }),
+    /** The relay gave up: keeps its last status, without a next attempt. */
+    relayFailed: assign({
+      relay: ({ context, event }) =>
+        event.type === 'signaling.failed' && event.code.startsWith('relay-')
+          ? {
+              code: event.code,
+              summary: event.summary ?? event.message,
+              message: event.message,
+              attempt: context.relay?.attempt ?? 0,
+              attempts: context.relay?.attempts ?? 0,
+            }
+          : undefined,
     }),
     recordError: enqueueActions(({ enqueue }, error: { code: string; message: string }) => {
       enqueue.assign({ error });
@@ -718,17 +802,28 @@ export const callMachine = setup({
       on: { 'call.join': { target: 'joining' } },
     },
     joining: {
-      entry: ['startSignaling', 'startMedia'],
+      entry: ['startSignaling', 'startMedia', assign({ relay: undefined })],
+      initial: 'connecting',
       on: {
         'signaling.joined': {
           target: 'room',
           actions: ['welcome', { type: 'addPeers', params: ({ event }) => ({ infos: event.peers, initiator: true }) }],
         },
+        'signaling.retrying': { target: '.retrying', actions: { type: 'relayRetrying', params: { joined: false } } },
         'signaling.failed': {
           target: 'failed',
-          actions: { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
+          actions: [
+            'relayFailed',
+            { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
+          ],
         },
+        'call.retry': { actions: 'retrySignaling' },
         'call.leave': { target: 'leaving' },
+      },
+      states: {
+        connecting: {},
+        // The relay could not be reached or refused: signaling waits, then tries again (context.relay says why).
+        retrying: {},
       },
     },
     room: {
@@ -792,9 +887,14 @@ export const callMachine = setup({
           actions: { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
         },
         'signaling.lost': { target: '.reconnecting' },
+        'signaling.retrying': { actions: { type: 'relayRetrying', params: { joined: true } } },
+        'call.retry': { actions: 'retrySignaling' },
         'signaling.failed': {
           target: 'failed',
-          actions: { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
+          actions: [
+            'relayFailed',
+            { type: 'recordError', params: ({ event }) => ({ code: event.code, message: event.message }) },
+          ],
         },
         'call.leave': { target: 'leaving' },
       },

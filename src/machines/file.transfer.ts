@@ -1,18 +1,46 @@
 import { fromCallback } from 'xstate';
 import { createFileHasher, type FileHasher } from './file.hash.js';
 
-/** Largest chunk sent: 256 KiB, or less where the connection's SCTP transport allows less. */
-export const MAX_CHUNK = 256 * 1024;
+/**
+ * Largest message the `file` channel sends, header included: 64 KiB, or less where the negotiated SCTP
+ * `maxMessageSize` is smaller. Every browser carries 64 KiB messages intact; larger ones are not safe even under
+ * the negotiated limit (Firefox was seen to split a 256 KiB message from Chromium and splice the next one into it).
+ */
+export const MAX_MESSAGE = 64 * 1024;
+/** Bytes of the header in front of each chunk: the transfer number, a big-endian u32. */
+export const CHUNK_HEADER = 4;
+/** Largest chunk of file data in one message: {@link MAX_MESSAGE} minus the header. */
+export const MAX_CHUNK = MAX_MESSAGE - CHUNK_HEADER;
+
+/**
+ * The chunk size for a connection whose SCTP transport negotiated `maxMessageSize` (`undefined` before
+ * negotiation): {@link MAX_CHUNK}, or less so that chunk and header fit the limit. A limit that is not a number
+ * above the header (none, `Infinity`: no limit) leaves {@link MAX_CHUNK}.
+ *
+ * @example
+ * chunkSizeFor(262_144); // 65_532
+ * chunkSizeFor(16_384); // 16_380
+ */
+export function chunkSizeFor(maxMessageSize: number | undefined): number {
+  if (typeof maxMessageSize !== 'number' || !(maxMessageSize > CHUNK_HEADER) || !Number.isFinite(maxMessageSize))
+    return MAX_CHUNK;
+  return Math.min(MAX_MESSAGE, Math.floor(maxMessageSize)) - CHUNK_HEADER;
+}
 /** The most the sender lets wait in the channel's buffer: about 1 MiB (the webrtc/samples pattern). */
 export const HIGH_WATER_MARK = 1024 * 1024;
 /** Largest file taken by default: 2 GiB. */
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 ** 3;
 /**
- * The sender reads the file this many chunks at a time (1 MiB at most), one read ahead: each `Blob.slice` is a
+ * The sender reads the file about this many bytes at a time (whole chunks), one read ahead: each `Blob.slice` is a
  * round trip to the browser's blob store, which cost more of the main thread than the copies when it was done per
  * chunk (bench:data).
  */
-const READ_CHUNKS = 4;
+const READ_BYTES = 1024 * 1024;
+/**
+ * Progress is reported every this many bytes (and at the end), not per chunk: each report goes through the peer
+ * and call actors and the flight recorder, which cost more of the main thread than the transfer (bench:data).
+ */
+const REPORT_EVERY = 256 * 1024;
 /** The receiver acknowledges every this many bytes: the sender's `delivered` progress. */
 const ACK_EVERY = 1024 * 1024;
 
@@ -31,7 +59,9 @@ export interface TransferInfo {
 
 /** Commands the file actor takes from its peer. */
 export type FileCommand =
-  | { type: 'files.attach'; channel: RTCDataChannel; maxMessageSize?: number }
+  | { type: 'files.attach'; channel: RTCDataChannel }
+  /** The SCTP transport's negotiated `maxMessageSize`: known only once an answer is applied. */
+  | { type: 'files.limit'; maxMessageSize: number }
   | { type: 'files.send'; id: string; file: Blob; name: string }
   | { type: 'files.cancel'; id: string };
 
@@ -103,6 +133,8 @@ interface Incoming {
   info: TransferInfo;
   parts: Uint8Array[];
   bytes: number;
+  /** Bytes last reported as progress. */
+  reported: number;
   acked: number;
   hash: FileHasher;
 }
@@ -170,7 +202,10 @@ export const fileTransferActor = fromCallback<FileCommand, FileTransferInput, Fi
       const { info, file, n } = transfer;
       let maxBuffered = 0;
       let offset = 0;
-      const readSize = READ_CHUNKS * chunkSize;
+      let reported = 0;
+      // Decided now, after negotiation (a transfer waits for the channel to open), and kept for the whole file.
+      const size = chunkSize;
+      const readSize = Math.max(1, Math.floor(READ_BYTES / size)) * size;
       const read = (from: number): Promise<ArrayBuffer> | undefined =>
         from < info.size ? file.slice(from, Math.min(from + readSize, info.size)).arrayBuffer() : undefined;
       let next = read(0);
@@ -179,20 +214,23 @@ export const fileTransferActor = fromCallback<FileCommand, FileTransferInput, Fi
         // Read the next block while this one goes out.
         next = read(offset + block.byteLength);
         hash.update(block);
-        for (let at = 0; at < block.byteLength; at += chunkSize) {
-          const bytes = block.subarray(at, at + chunkSize);
+        for (let at = 0; at < block.byteLength; at += size) {
+          const bytes = block.subarray(at, at + size);
           await room();
           if (transfer.cancelled || stopped || !channel || channel.readyState !== 'open') {
             if (!transfer.cancelled && !stopped) fail(info.id, 'closed', failureMessage('closed', info.name), 'local');
             return;
           }
-          const frame = new Uint8Array(4 + bytes.byteLength);
+          const frame = new Uint8Array(CHUNK_HEADER + bytes.byteLength);
           new DataView(frame.buffer).setUint32(0, n);
-          frame.set(bytes, 4);
+          frame.set(bytes, CHUNK_HEADER);
           channel.send(frame.buffer);
           maxBuffered = Math.max(maxBuffered, channel.bufferedAmount);
           offset += bytes.byteLength;
-          sendBack({ type: 'files.progress', id: info.id, bytes: offset, buffered: channel.bufferedAmount });
+          if (offset - reported >= REPORT_EVERY || offset === info.size) {
+            reported = offset;
+            sendBack({ type: 'files.progress', id: info.id, bytes: offset, buffered: channel.bufferedAmount });
+          }
         }
       }
       const digest = await hash.digest();
@@ -246,7 +284,14 @@ export const fileTransferActor = fromCallback<FileCommand, FileTransferInput, Fi
             fail(info.id, 'too-large', failureMessage('too-large', info.name, detail), 'local');
             return;
           }
-          incoming.set(message.n, { info, parts: [], bytes: 0, acked: 0, hash: createFileHasher(info.size) });
+          incoming.set(message.n, {
+            info,
+            parts: [],
+            bytes: 0,
+            reported: 0,
+            acked: 0,
+            hash: createFileHasher(info.size),
+          });
           incomingById.set(info.id, message.n);
           control({ t: 'accept', id: info.id });
           return;
@@ -326,11 +371,11 @@ export const fileTransferActor = fromCallback<FileCommand, FileTransferInput, Fi
     };
 
     const onChunk = (data: ArrayBuffer): void => {
-      if (data.byteLength < 4) return;
+      if (data.byteLength < CHUNK_HEADER) return;
       const n = new DataView(data).getUint32(0);
       const transfer = incoming.get(n);
       if (!transfer) return; // cancelled, or not ours
-      const bytes = new Uint8Array(data, 4);
+      const bytes = new Uint8Array(data, CHUNK_HEADER);
       if (transfer.bytes + bytes.byteLength > transfer.info.size) {
         drop(n, transfer);
         control({ t: 'cancel', id: transfer.info.id });
@@ -340,19 +385,25 @@ export const fileTransferActor = fromCallback<FileCommand, FileTransferInput, Fi
       transfer.parts.push(bytes);
       transfer.hash.update(bytes);
       transfer.bytes += bytes.byteLength;
-      sendBack({ type: 'files.progress', id: transfer.info.id, bytes: transfer.bytes });
+      if (transfer.bytes - transfer.reported >= REPORT_EVERY || transfer.bytes === transfer.info.size) {
+        transfer.reported = transfer.bytes;
+        sendBack({ type: 'files.progress', id: transfer.info.id, bytes: transfer.bytes });
+      }
       if (transfer.bytes - transfer.acked >= ACK_EVERY || transfer.bytes === transfer.info.size) {
         transfer.acked = transfer.bytes;
         control({ t: 'ack', id: transfer.info.id, bytes: transfer.bytes });
       }
     };
 
-    const attach = (next: RTCDataChannel, maxMessageSize?: number): void => {
+    /** Refill from two chunks under the high-water mark. */
+    const setThreshold = (): void => {
+      if (channel) channel.bufferedAmountLowThreshold = Math.max(0, highWaterMark - 2 * (chunkSize + CHUNK_HEADER));
+    };
+
+    const attach = (next: RTCDataChannel): void => {
       channel = next;
       channel.binaryType = 'arraybuffer';
-      // Chunks plus their 4-byte header must fit the transport's largest message.
-      if (maxMessageSize && Number.isFinite(maxMessageSize)) chunkSize = Math.min(MAX_CHUNK, maxMessageSize - 4);
-      channel.bufferedAmountLowThreshold = Math.max(0, highWaterMark - 2 * chunkSize);
+      setThreshold();
       channel.addEventListener('bufferedamountlow', () => {
         const resolve = drained;
         drained = undefined;
@@ -382,7 +433,12 @@ export const fileTransferActor = fromCallback<FileCommand, FileTransferInput, Fi
     receive((command) => {
       switch (command.type) {
         case 'files.attach':
-          attach(command.channel, command.maxMessageSize);
+          attach(command.channel);
+          return;
+        case 'files.limit':
+          // Chunk and header must fit the negotiated limit; until it is known, MAX_CHUNK fits every browser's.
+          chunkSize = chunkSizeFor(command.maxMessageSize);
+          setThreshold();
           return;
         case 'files.send': {
           const info: TransferInfo = {

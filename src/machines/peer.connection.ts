@@ -46,8 +46,13 @@ export type PeerConnectionEvent =
   | { type: 'pc.ice.pair'; pair: CandidatePair }
   | { type: 'pc.track'; track: MediaStreamTrack; stream: MediaStream }
   | { type: 'pc.rollback' }
-  /** A data channel exists; `maxMessageSize` is the SCTP transport's, when known. */
-  | { type: 'pc.channel'; name: string; channel: RTCDataChannel; maxMessageSize?: number }
+  /** A data channel exists (it may not be open yet). */
+  | { type: 'pc.channel'; name: string; channel: RTCDataChannel }
+  /**
+   * The SCTP transport's largest message, as negotiated: known once an answer is applied (for the offerer, only
+   * after the remote answer; `pc.sctp` is null before), and told again if a renegotiation changes it.
+   */
+  | { type: 'pc.sctp'; maxMessageSize: number }
   | { type: 'pc.error'; message: string }
   /** A STUN or TURN server refused us: `icecandidateerror` with an HTTP-like code (401: bad credentials). */
   | { type: 'pc.ice.error'; code: number; text: string; url: string };
@@ -100,7 +105,11 @@ export function orderCodecs<T extends { mimeType: string }>(available: T[], pref
  */
 export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(
   ({ input, sendBack, receive }) => {
-    const pc = new RTCPeerConnection(input.configuration);
+    // max-bundle: every m-line on one transport, so ICE gathers once. With the default (balanced), Firefox gathers
+    // and trickles candidates for each new m-line of every offer: in a renegotiation storm that is hundreds of
+    // signals a second, past the relay's rate limit, and a dropped answer leaves negotiation stuck. Both sides
+    // are this kit, so bundling is always understood.
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...input.configuration });
     const stream = input.stream ?? new MediaStream();
     const tracks = { ...input.tracks };
     const senders: Partial<Record<'audio' | 'video', RTCRtpSender>> = {};
@@ -114,6 +123,16 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     const signal = (data: PeerSignal): void => sendBack({ type: 'pc.signal.out', data: data as Json });
     const fail = (what: string, error: unknown): void => {
       if (!closed) sendBack({ type: 'pc.error', message: `${what}: ${(error as Error)?.message ?? error}` });
+    };
+
+    // The limit is read after negotiation, never when the channels are created: the offerer creates them before
+    // its offer, when `pc.sctp` is still null.
+    let maxMessageSize: number | undefined;
+    const reportSctp = (): void => {
+      const size = pc.sctp?.maxMessageSize;
+      if (closed || typeof size !== 'number' || size === maxMessageSize) return;
+      maxMessageSize = size;
+      sendBack({ type: 'pc.sctp', maxMessageSize: size });
     };
 
     // Every data channel is negotiated (both sides create it with the same id), so none needs signaling of its
@@ -130,15 +149,26 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           maxRetransmits,
           maxPacketLifeTime,
         });
-        sendBack({ type: 'pc.channel', name, channel, maxMessageSize: pc.sctp?.maxMessageSize });
+        // By the time a channel opens the association is up, so its limit is final.
+        channel.addEventListener('open', () => reportSctp(), { once: true });
+        sendBack({ type: 'pc.channel', name, channel });
       }
     };
 
     /** Takes `transceiver`'s sender for `kind`, with the codec order asked for. */
     const adopt = (kind: 'audio' | 'video', transceiver: RTCRtpTransceiver): void => {
       senders[kind] = transceiver.sender;
+      // setCodecPreferences: Chromium, Safari 13.1+, Firefox 128+. Without it, or if it refuses the list, the
+      // browser's own order stands: the call still connects, on the browser's default codec (documented in
+      // docs/quality.md). Capabilities come from the receiver, as the spec requires for this call.
       const capabilities = kind === 'video' && input.codecs?.length && RTCRtpReceiver.getCapabilities?.('video');
-      if (capabilities) transceiver.setCodecPreferences(orderCodecs(capabilities.codecs, input.codecs!));
+      if (capabilities && typeof transceiver.setCodecPreferences === 'function') {
+        try {
+          transceiver.setCodecPreferences(orderCodecs(capabilities.codecs, input.codecs!));
+        } catch {
+          // InvalidModificationError on a list the browser will not take: keep its default order.
+        }
+      }
       sendBack({ type: 'pc.sender', kind, sender: transceiver.sender });
     };
 
@@ -161,8 +191,23 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       }
     };
 
-    const reportSignaling = (): void =>
+    /**
+     * Feeds every sender its track again. Chromium (150) can lose the link between a sender and its track when
+     * the polite side rolls back its own offer: on a transceiver the remote offer created (this side answered
+     * the first negotiation), the send stream comes back with a new SSRC and never encodes another frame,
+     * although `sender.track` is still the live track (test/browser/engine.test.ts, glare). `replaceTrack` with
+     * the same track restores it, without renegotiation.
+     */
+    const reattachTracks = (): void => {
+      for (const { sender, currentDirection } of pc.getTransceivers())
+        if (sender.track && currentDirection !== 'stopped')
+          void sender.replaceTrack(sender.track).catch((error) => fail('replaceTrack failed', error));
+    };
+
+    const reportSignaling = (): void => {
       sendBack({ type: 'pc.signaling', state: pc.signalingState, remote: pc.remoteDescription !== null });
+      reportSctp();
+    };
 
     pc.onnegotiationneeded = async () => {
       try {
@@ -214,6 +259,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           if (pc.localDescription) signal({ description: pc.localDescription.toJSON() });
           // After the answer the SCTP transport exists, so opening the channels needs no new negotiation.
           openChannels();
+          if (collision) reattachTracks();
         }
         reportSignaling();
       } else if (candidate !== undefined) {

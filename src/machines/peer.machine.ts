@@ -175,8 +175,7 @@ export const peerMachine = setup({
     }),
     attachChannel: enqueueActions(({ context, enqueue, event }) => {
       if (event.type !== 'pc.channel') return;
-      if (event.name === 'file')
-        enqueue.sendTo('files', { type: 'files.attach', channel: event.channel, maxMessageSize: event.maxMessageSize });
+      if (event.name === 'file') enqueue.sendTo('files', { type: 'files.attach', channel: event.channel });
       else if (context.channels.some(({ name }) => name === event.name))
         enqueue.sendTo(`channel:${event.name}`, { type: 'channel.attach', channel: event.channel });
     }),
@@ -294,6 +293,9 @@ export const peerMachine = setup({
     },
     'peer.file.cancel': { actions: sendTo('files', ({ event }) => ({ type: 'files.cancel' as const, id: event.id })) },
     'pc.channel': { actions: 'attachChannel' },
+    'pc.sctp': {
+      actions: sendTo('files', ({ event }) => ({ type: 'files.limit' as const, maxMessageSize: event.maxMessageSize })),
+    },
     'channel.data': {
       actions: {
         type: 'notify',

@@ -9,10 +9,16 @@ import {
   type RTCIceServerConfig,
   type ServerMessage,
 } from '../signaling/protocol.js';
+import { relayProbeActor, relayProblem, type RelayProblemCode } from './relay.probe.js';
 
 /** Reconnection policy: exponential backoff with jitter, the first retry immediate. */
 export interface ReconnectOptions {
-  /** Retries before giving up in `failed`; `Infinity` (the default) keeps trying. */
+  /**
+   * Retries before giving up in `failed` while the relay has not welcomed this session yet (a wrong address, a
+   * relay that is down or refuses): 8 by default, about 20 s with the default delays. `Infinity` keeps trying.
+   */
+  joinRetries: number;
+  /** Retries before giving up in `failed` once joined (the relay dropped); `Infinity` (the default) keeps trying. */
   maxRetries: number;
   /** Delay before the second retry, doubled for each one after, in ms. */
   baseDelay: number;
@@ -35,7 +41,17 @@ export interface SignalingInput {
   pongTimeout?: number;
   /** Ms to wait for the socket to open or the relay to welcome, before retrying. */
   connectTimeout?: number;
+  /** Ms the probe of a relay whose socket would not open may take before it counts as unreachable. Default 3000. */
+  probeTimeout?: number;
 }
+
+/** Defaults of {@link ReconnectOptions}. */
+export const RECONNECT_DEFAULTS: ReconnectOptions = {
+  joinRetries: 8,
+  maxRetries: Infinity,
+  baseDelay: 250,
+  maxDelay: 5000,
+};
 
 /** An outbound signal waiting for the socket. */
 export interface QueuedSignal {
@@ -52,6 +68,11 @@ export interface SignalingContext {
   pingInterval: number;
   pongTimeout: number;
   connectTimeout: number;
+  probeTimeout: number;
+  /** Whether the relay welcomed this session: then `maxRetries` applies, else `joinRetries`. */
+  joined: boolean;
+  /** The delay before the next attempt, drawn on entering `reconnecting`. */
+  retryDelay: number;
   /** This connection's id, from the latest welcome. */
   peer?: string;
   /** Who was in the room at the latest welcome. */
@@ -63,13 +84,21 @@ export interface SignalingContext {
   attempt: number;
   /** Signals sent while not joined, flushed in order on (re)join. */
   queue: QueuedSignal[];
-  /** Why the last connection ended, or why signaling failed. */
-  error?: { code: ErrorCode | 'socket-closed' | 'pong-timeout' | 'connect-timeout'; message: string };
+  /** Why the last connection ended, or why signaling failed; `summary` when the probe found out (see relay.probe.ts). */
+  error?: {
+    code: ErrorCode | 'socket-closed' | 'pong-timeout' | 'connect-timeout' | RelayProblemCode;
+    message: string;
+    summary?: string;
+  };
 }
 
 /** Events the machine takes from its user. */
 export type SignalingCommand =
-  { type: 'signaling.connect' } | { type: 'signaling.send'; to: string; data: Json } | { type: 'signaling.close' };
+  | { type: 'signaling.connect' }
+  | { type: 'signaling.send'; to: string; data: Json }
+  | { type: 'signaling.close' }
+  /** While waiting to retry: retry now. */
+  | { type: 'signaling.retry' };
 
 /** Events the socket actor sends back. */
 export type SocketEvent =
@@ -85,7 +114,22 @@ export type SignalingNotification =
   | { type: 'signaling.message'; from: string; data: Json }
   | { type: 'signaling.error'; code: ErrorCode; message: string }
   | { type: 'signaling.lost'; reason: string }
-  | { type: 'signaling.failed'; code: string; message: string };
+  /**
+   * The relay could not be reached or joined (`code`, `message` and, when the probe found out, `summary`), and the
+   * next attempt, number `attempt` of at most `attempts` (`Infinity`: no limit), comes at `retryAt` (ms since the
+   * epoch), `delay` ms from now.
+   */
+  | {
+      type: 'signaling.retrying';
+      code: string;
+      message: string;
+      summary?: string;
+      attempt: number;
+      attempts: number;
+      delay: number;
+      retryAt: number;
+    }
+  | { type: 'signaling.failed'; code: string; message: string; summary?: string };
 
 /**
  * Delay before reconnection attempt `attempt` (1-based): the first is immediate, then `baseDelay` doubling up
@@ -139,12 +183,20 @@ type Events = SignalingCommand | SocketEvent;
 /** Join errors that a later attempt may not get: the machine retries them with its backoff instead of failing. */
 export const RETRYABLE_JOIN_ERRORS: readonly ErrorCode[] = ['unavailable'];
 
+/** Retries allowed now: before the first welcome, `joinRetries`; after it, `maxRetries`. */
+const retryLimit = (context: SignalingContext): number =>
+  context.joined ? context.reconnect.maxRetries : context.reconnect.joinRetries;
+
 /**
  * Signaling: the socket to the relay and this peer's membership of one room.
  *
  * `disconnected → connecting → joining → joined`; a lost socket goes to `reconnecting` (backoff with jitter,
  * first retry immediate, capped) and back, as does a join answered `unavailable` (the relay's backplane is down);
- * `closed` after `signaling.close`; `failed` when retries run out or the relay refuses the join otherwise. Signals sent while not joined are queued and flushed in order on (re)join.
+ * `closed` after `signaling.close`; `failed` when retries run out or the relay refuses the join otherwise. A socket
+ * that never opens goes through `probing` first: a plain HTTP `GET` of the same URL (relay.probe.ts) finds out why
+ * (nothing listens, wrong path, 401, 403, 429…), and `reconnecting` reports it with `signaling.retrying` before
+ * waiting. Retries are bounded by `joinRetries` until the relay first welcomes this session, by `maxRetries` after.
+ * Signals sent while not joined are queued and flushed in order on (re)join.
  * A rejoin carries the latest welcome's `resume` token: within the relay's grace period it keeps its peer id
  * and the room sees no `peer-left`; otherwise the relay welcomes it as a new peer (`rejoin`, a new `peer`).
  */
@@ -155,7 +207,7 @@ export const signalingMachine = setup({
     events: {} as Events,
     emitted: {} as SignalingNotification,
   },
-  actors: { socket: socketActor },
+  actors: { socket: socketActor, probe: relayProbeActor },
   actions: {
     notify: enqueueActions(({ context, enqueue }, notification: SignalingNotification) => {
       enqueue.emit(notification);
@@ -179,13 +231,16 @@ export const signalingMachine = setup({
       enqueue.assign({ queue: [] });
     }),
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
+    drawDelay: assign({ retryDelay: ({ context }) => backoffDelay(context.attempt, context.reconnect) }),
     resetAttempts: assign({ attempt: 0 }),
+    /** A new session: the relay has not welcomed it yet. */
+    newSession: assign({ attempt: 0, joined: false }),
     recordError: assign({
       error: (_, error: NonNullable<SignalingContext['error']>) => error,
     }),
   },
   guards: {
-    retriesExhausted: ({ context }) => context.attempt > context.reconnect.maxRetries,
+    retriesExhausted: ({ context }) => context.attempt > retryLimit(context),
     isWelcome: ({ event }) => event.type === 'socket.message' && event.message.type === 'welcome',
     isJoinError: ({ event }) => event.type === 'socket.message' && event.message.type === 'error',
     isRetryableJoinError: ({ event }) =>
@@ -194,7 +249,8 @@ export const signalingMachine = setup({
       RETRYABLE_JOIN_ERRORS.includes(event.message.code),
   },
   delays: {
-    reconnectDelay: ({ context }) => backoffDelay(context.attempt, context.reconnect),
+    reconnectDelay: ({ context }) => context.retryDelay,
+    probeTimeout: ({ context }) => context.probeTimeout,
     pingInterval: ({ context }) => context.pingInterval,
     pongTimeout: ({ context }) => context.pongTimeout,
     connectTimeout: ({ context }) => context.connectTimeout,
@@ -206,10 +262,13 @@ export const signalingMachine = setup({
     room: input.room,
     meta: input.meta ?? {},
     parent: input.parent,
-    reconnect: { maxRetries: Infinity, baseDelay: 250, maxDelay: 5000, ...input.reconnect },
+    reconnect: { ...RECONNECT_DEFAULTS, ...input.reconnect },
     pingInterval: input.pingInterval ?? 10_000,
     pongTimeout: input.pongTimeout ?? 5_000,
     connectTimeout: input.connectTimeout ?? 10_000,
+    probeTimeout: input.probeTimeout ?? 3_000,
+    joined: false,
+    retryDelay: 0,
     peers: [],
     iceServers: [],
     attempt: 0,
@@ -236,13 +295,50 @@ export const signalingMachine = setup({
       entry: 'openSocket',
       on: {
         'socket.open': { target: 'joining' },
+        // The socket never opened: find out why before retrying.
+        'socket.closed': {
+          target: 'probing',
+          actions: {
+            type: 'recordError',
+            params: ({ event }) => ({ code: 'socket-closed', message: `The relay closed the socket (${event.code}).` }),
+          },
+        },
       },
       after: {
         connectTimeout: {
-          target: 'reconnecting',
+          target: 'probing',
           actions: {
             type: 'recordError',
             params: { code: 'connect-timeout', message: 'The relay did not answer in time.' },
+          },
+        },
+      },
+    },
+    probing: {
+      entry: 'closeSocket',
+      invoke: {
+        src: 'probe',
+        input: ({ context }) => ({ url: context.url }),
+        onDone: {
+          target: 'reconnecting',
+          actions: { type: 'recordError', params: ({ event }) => event.output },
+        },
+        // The probe never rejects on its own; this is a stray failure, treated as no answer.
+        onError: {
+          target: 'reconnecting',
+          actions: { type: 'recordError', params: ({ context }) => relayProblem({ kind: 'none' }, context.url) },
+        },
+      },
+      after: {
+        probeTimeout: {
+          target: 'reconnecting',
+          actions: {
+            type: 'recordError',
+            params: ({ context }) =>
+              relayProblem(
+                { kind: 'none', reason: `no answer within ${Math.round(context.probeTimeout / 100) / 10} s` },
+                context.url,
+              ),
           },
         },
       },
@@ -264,7 +360,7 @@ export const signalingMachine = setup({
               enqueueActions(({ context, event, enqueue }) => {
                 if (event.type !== 'socket.message' || event.message.type !== 'welcome') return;
                 const { peer, peers, iceServers, resume } = event.message;
-                enqueue.assign({ peer, peers, iceServers, resume, error: undefined });
+                enqueue.assign({ peer, peers, iceServers, resume, error: undefined, joined: true });
                 enqueue({
                   type: 'notify',
                   params: { type: 'signaling.joined', peer, peers, iceServers, rejoin: context.peer !== undefined },
@@ -368,22 +464,40 @@ export const signalingMachine = setup({
       entry: [
         'closeSocket',
         'countAttempt',
+        'drawDelay',
         {
           type: 'notify',
           params: ({ context }) => ({ type: 'signaling.lost', reason: context.error?.message ?? 'connection lost' }),
         },
+        enqueueActions(({ context, enqueue }) => {
+          if (context.attempt > retryLimit(context)) return; // straight on to failed
+          enqueue({
+            type: 'notify',
+            params: {
+              type: 'signaling.retrying',
+              code: context.error?.code ?? 'socket-closed',
+              message: context.error?.message ?? 'The connection to the relay was lost.',
+              ...(context.error?.summary ? { summary: context.error.summary } : {}),
+              attempt: context.attempt,
+              attempts: retryLimit(context),
+              delay: context.retryDelay,
+              retryAt: Date.now() + context.retryDelay,
+            },
+          });
+        }),
       ],
       always: {
         guard: 'retriesExhausted',
         target: 'failed',
       },
+      on: { 'signaling.retry': { target: 'connecting' } },
       after: { reconnectDelay: { target: 'connecting' } },
     },
     closed: {
       // We said leave: the session is over, and the next connect is a new peer.
       entry: ['closeSocket', assign({ queue: [], resume: undefined })],
       on: {
-        'signaling.connect': { target: 'connecting', actions: 'resetAttempts' },
+        'signaling.connect': { target: 'connecting', actions: 'newSession' },
         'signaling.close': {},
       },
     },
@@ -396,10 +510,11 @@ export const signalingMachine = setup({
             type: 'signaling.failed',
             code: context.error?.code ?? 'failed',
             message: context.error?.message ?? 'Signaling failed.',
+            ...(context.error?.summary ? { summary: context.error.summary } : {}),
           }),
         },
       ],
-      on: { 'signaling.connect': { target: 'connecting', actions: 'resetAttempts' } },
+      on: { 'signaling.connect': { target: 'connecting', actions: 'newSession' } },
     },
   },
 });

@@ -26,6 +26,20 @@ export function cdp<T = unknown>(method: string, params: Record<string, unknown>
   return executeServerCommand<T, { method: string; params: Record<string, unknown> }>('cdp', { method, params });
 }
 
+/**
+ * Whether this page's browser speaks the Chrome DevTools Protocol (Chromium: yes; Firefox: no). Tests that need
+ * {@link cdp} check it and, without it, test what a user of that browser gets instead.
+ */
+export async function hasCdp(): Promise<boolean> {
+  try {
+    await cdp('Runtime.evaluate', { expression: '1' });
+    return true;
+  } catch (error) {
+    if (/cdp needs Chromium/.test(String(error))) return false;
+    throw error;
+  }
+}
+
 /** A room name no other test uses. */
 export function uniqueRoom(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
@@ -42,4 +56,17 @@ export function turnRelay(secret: 'right' | 'wrong'): Promise<{ url: string; tur
 /** Two relay nodes sharing one redis-server (started on first use): their WebSocket URLs. */
 export function redisRelays(): Promise<[string, string]> {
   return executeServerCommand<[string, string], undefined>('redis-relays');
+}
+
+/**
+ * A relay that refuses the test page: `secret` needs a token (`token` is one that works), `origin` admits only
+ * another origin, `one-per-ip` one connection per address. Started on first use.
+ */
+export function refusingRelay(kind: 'secret' | 'origin' | 'one-per-ip'): Promise<{ url: string; token?: string }> {
+  return executeServerCommand<{ url: string; token?: string }, { kind: string }>('refusing-relay', { kind });
+}
+
+/** The WebSocket URL of a port where nothing listens. */
+export function closedPortUrl(): Promise<string> {
+  return executeServerCommand<string, undefined>('closed-port');
 }

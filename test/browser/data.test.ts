@@ -154,6 +154,81 @@ describe('file transfer', () => {
       );
     }).timeout(120_000);
 
+  /** Resolves with the blob `call` received of transfer `id`, once its SHA-256 was checked. */
+  const arrival = async (call: Call, id: string, who: string): Promise<Blob> => {
+    await waitUntil(() => transferOf(call, id)?.state !== 'active' && !!transferOf(call, id), `${who} has it`, {
+      timeout: 20_000,
+    });
+    const got = transferOf(call, id)!;
+    expect(got.state, `${who}: ${got.error?.message}`).to.equal('done');
+    return got.blob!;
+  };
+
+  it('sends a 1 MiB file each way at once, from the first and the second to join', async () => {
+    const [alice, bob] = await pair();
+    const errors: string[] = [];
+    for (const call of [alice, bob]) call.on('error', ({ code, message }) => errors.push(`${code}: ${message}`));
+    const fromAlice = randomFile(1024 * 1024, 'from-alice.bin');
+    const fromBob = randomFile(1024 * 1024, 'from-bob.bin');
+    // Before either channel is open: whichever joined second made the offer, before its SCTP transport existed.
+    const sent = [alice.sendFile(fromAlice), bob.sendFile(fromBob)];
+    await Promise.all(sent.map((t) => t.done));
+    expect(await hex(await arrival(bob, sent[0]!.id, 'Bob'))).to.equal(await hex(fromAlice));
+    expect(await hex(await arrival(alice, sent[1]!.id, 'Alice'))).to.equal(await hex(fromBob));
+    expect(errors).to.deep.equal([]);
+    for (const call of [alice, bob]) {
+      const limit = call.connection(call.peers[0]!.key)!.sctp!.maxMessageSize;
+      expect(limit, 'negotiated').to.be.greaterThan(0);
+    }
+  }).timeout(60_000);
+
+  it('in a call of three, every participant sends a 1 MiB file that reaches both others intact', async () => {
+    const room = uniqueRoom('files3');
+    const names = ['Alice', 'Bob', 'Carol'];
+    const group: Call[] = [];
+    // One after the other, so each is in turn the first, the middle and the last to join.
+    for (const name of names) {
+      const call = createCall({ server, room, meta: { name }, media: false });
+      calls.push(call);
+      group.push(call);
+      call.join();
+      await waitUntil(() => call.state === 'waiting' || call.state === 'in-call', `${name} joined`, {
+        timeout: 10_000,
+      });
+    }
+    await waitUntil(() => group.every((call) => call.peers.length === 2), 'everyone knows everyone', {
+      timeout: 15_000,
+    });
+    const files = names.map((name) => randomFile(1024 * 1024, `from-${name}.bin`));
+    const transfers = group.map((call, i) => call.sendFile(files[i]!));
+    await Promise.all(transfers.map((t) => t.done));
+    for (const [i, transfer] of transfers.entries())
+      for (const [j, call] of group.entries()) {
+        if (i === j) continue;
+        const blob = await arrival(call, transfer.id, `${names[j]} (from ${names[i]})`);
+        expect(await hex(blob), `${names[i]} → ${names[j]}`).to.equal(await hex(files[i]!));
+      }
+  }).timeout(90_000);
+
+  it('tells both sides of a failed transfer with an error: a file-<reason> code and what happened', async () => {
+    const [alice, bob] = await pair({}, { maxFileSize: 1000 });
+    const errors = new Map<Call, { code: string; message: string }[]>([
+      [alice, []],
+      [bob, []],
+    ]);
+    for (const [call, list] of errors) call.on('error', ({ code, message }) => list.push({ code, message }));
+    const transfer = alice.sendFile(randomFile(4000, 'big.bin'));
+    await transfer.done.catch(() => {});
+    await waitUntil(() => errors.get(bob)!.length > 0, 'Bob is told too');
+    expect(errors.get(alice)).to.deep.equal([
+      { code: 'file-too-large', message: 'big.bin is too large: it is 4000 bytes and the limit here is 1000' },
+    ]);
+    expect(errors.get(bob)![0]).to.deep.equal({
+      code: 'file-too-large',
+      message: 'big.bin is too large: it is 4000 bytes and the limit here is 1000',
+    });
+  });
+
   it('cancels from the sending side; the other side is told', async () => {
     const [alice, bob] = await pair();
     const transfer = alice.sendFile(randomFile(50 * 1024 * 1024));

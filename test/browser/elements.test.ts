@@ -165,6 +165,71 @@ describe('<rtc-chat>', () => {
     await expect(bobChat).to.be.accessible();
   });
 
+  /** Picks `files` in `chat`'s file input, as the attach button's dialog does. */
+  const pick = (chat: RtcChat, files: File[]): void => {
+    const input = inside<HTMLInputElement>(chat, '#files');
+    const transfer = new DataTransfer();
+    for (const file of files) transfer.items.add(file);
+    input.files = transfer.files;
+    input.dispatchEvent(new Event('change'));
+  };
+  /** A file of `size` random bytes. */
+  const randomFile = (size: number, name: string): File => {
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < size; at += 65_536)
+      parts.push(crypto.getRandomValues(new Uint8Array(Math.min(65_536, size - at))));
+    return new File(parts as BlobPart[], name);
+  };
+  /** What each file entry of a chat says: `name: status`. */
+  const files = (chat: RtcChat): string[] =>
+    [...(chat.shadowRoot?.querySelectorAll('[part="file"]') ?? [])].map(
+      (f) => `${f.querySelector('.name')?.textContent}: ${f.querySelector('[part="file-status"]')?.textContent}`,
+    );
+
+  it('sends a 1 MiB file each way, picked in the chat; a transfer cancelled on the other side shows as an error', async () => {
+    const { alice, bob, root } = await pair();
+    root.insertAdjacentHTML('beforeend', '<rtc-chat call="alice"></rtc-chat><rtc-chat call="bob"></rtc-chat>');
+    const [aliceChat, bobChat] = [...root.querySelectorAll('rtc-chat')] as RtcChat[];
+    await Promise.all([aliceChat!.updateComplete, bobChat!.updateComplete]);
+    const errors: string[] = [];
+    for (const call of [alice, bob]) call.addEventListener('rtc-error', (e) => errors.push(`${call.id}: ${e.code}`));
+    pick(aliceChat!, [randomFile(1024 * 1024, 'to-bob.bin')]);
+    pick(bobChat!, [randomFile(1024 * 1024, 'to-alice.bin')]);
+    await waitUntil(
+      () =>
+        files(aliceChat!).includes('to-alice.bin: Received, checked') &&
+        files(bobChat!).includes('to-bob.bin: Received, checked') &&
+        // The sender says Sent once the receiver's check comes back, which can be after the receiver shows it.
+        files(aliceChat!).includes('to-bob.bin: Sent'),
+      'each chat has the other’s file, and Alice’s says hers was sent',
+      { timeout: 20_000 },
+    );
+    expect(errors).to.deep.equal([]);
+
+    // Bob stops a large file from Alice half-way: Alice is told, in her chat and as rtc-error.
+    const failed = oneEvent<RtcErrorEvent>(alice, 'rtc-error');
+    pick(aliceChat!, [randomFile(40 * 1024 * 1024, 'big.bin')]);
+    const cancel = (): HTMLButtonElement | undefined =>
+      [...(bobChat!.shadowRoot?.querySelectorAll<HTMLButtonElement>('[part="cancel"]') ?? [])].find((b) =>
+        b.textContent?.includes('big.bin'),
+      );
+    await waitUntil(() => cancel(), 'Bob sees it coming, with a Cancel button', { timeout: 20_000 });
+    cancel()!.click();
+    const error = await failed;
+    expect(error.code).to.equal('file-cancelled');
+    expect(error.message).to.equal('The transfer of big.bin was cancelled.');
+    await waitUntil(
+      () => files(aliceChat!).includes('big.bin: The transfer of big.bin was cancelled.'),
+      'Alice’s chat says so',
+    );
+    const status = [...aliceChat!.shadowRoot!.querySelectorAll('[part="file-status"]')].find((s) =>
+      s.textContent?.includes('big.bin'),
+    );
+    expect(status?.getAttribute('role'), 'announced').to.equal('alert');
+    expect(errors, 'no error on the side that cancelled').to.deep.equal(['alice: file-cancelled']);
+    await expect(aliceChat).to.be.accessible();
+  }).timeout(90_000);
+
   it('keeps messages sent before a connection is open, and delivers them', async () => {
     const room = uniqueRoom('early');
     const alice = await fixture<RtcCall>(

@@ -206,8 +206,15 @@ describe('media machine (real Chromium, fake devices)', () => {
     expect(context(actor).stream?.getVideoTracks()).to.deep.equal([screen]);
     expect(camera?.readyState).to.equal('live');
 
-    // What the browser's "Stop sharing" does: the track ends (stop() alone fires no event).
+    // What the browser's "Stop sharing" does: the track ends (stop() alone fires no event). Firefox hands a
+    // synthetic `ended` on a track to its `onended` only, not to listeners (the watcher's, here): there the test
+    // sends the machine what the watcher sends on a real `ended`, which Chromium shows the watcher does.
+    let heard = false;
+    const probe = (): void => void (heard = true);
+    screen?.addEventListener('ended', probe);
     screen?.dispatchEvent(new Event('ended'));
+    screen?.removeEventListener('ended', probe);
+    if (!heard) actor.send({ type: 'media.track.ended', kind: 'video', source: 'screen' });
     await waitFor(actor, (s) => s.matches({ live: { screen: 'off' } }), { timeout });
     expect(screen?.readyState).to.equal('ended');
     expect(tracks.at(-1)).to.deep.equal({ type: 'track', kind: 'video', track: camera });

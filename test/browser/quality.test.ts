@@ -12,7 +12,7 @@ import {
 } from '../../src/index.js';
 import type { RtcCall, RtcStats } from '../../src/components/index.js';
 import type { RtcErrorEvent, RtcQualityEvent } from '../../src/events/index.js';
-import { cdp, relayUrl, uniqueRoom } from './commands.js';
+import { relayUrl, uniqueRoom } from './commands.js';
 import { inside, pair as elementPair, remotePlays, tiles } from './fixtures.js';
 
 const calls: Call[] = [];
@@ -22,20 +22,29 @@ before(async () => {
   server = await relayUrl();
 });
 
-afterEach(async () => {
+afterEach(() => {
   for (const call of document.querySelectorAll('rtc-call')) call.leave();
   for (const call of calls.splice(0)) {
     call.leave();
     call.dispose();
   }
-  await cdp('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: 0,
-    downloadThroughput: -1,
-    uploadThroughput: -1,
-    packetLoss: 0,
-  });
 });
+
+/**
+ * Whether this browser's fake camera changes its size on `applyConstraints`. Chromium's does; Firefox's keeps
+ * 640 × 480 and resolves all the same (a real camera in Firefox rescales): there the test checks the constraints
+ * the kit asked for, not the size.
+ */
+async function fakeCameraRescales(): Promise<boolean> {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: true });
+  const [track] = stream.getVideoTracks();
+  try {
+    await track!.applyConstraints({ width: 320, height: 240 });
+    return track!.getSettings().width === 320;
+  } finally {
+    track!.stop();
+  }
+}
 
 /** Two calls in one room, connected to each other. `options` apply to both. */
 async function pair(options: Partial<CreateCallOptions> = {}): Promise<[Call, Call]> {
@@ -78,48 +87,7 @@ async function stats(call: Call): Promise<Stat[]> {
   (await pc.getStats()).forEach((stat: Stat) => list.push(stat));
   return list;
 }
-const outbound = async (call: Call): Promise<Stat | undefined> =>
-  (await stats(call)).find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
-
 describe('quality machine in a real call', () => {
-  it('leaves high within 4 s of connecting on a 300 kbps, 5 %-loss, 150 ms link, and really sends less', async () => {
-    await cdp('Network.enable');
-    // Set before the peer connections exist: it only shapes connections created after it.
-    await cdp('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 150,
-      downloadThroughput: 300_000 / 8,
-      uploadThroughput: 300_000 / 8,
-      packetLoss: 5,
-    });
-    const room = uniqueRoom('impaired');
-    const [alice, bob] = ['Alice', 'Bob'].map((name) => createCall({ server, room, meta: { name } })) as [Call, Call];
-    calls.push(alice, bob);
-    const levels: { level: QualityLevel; reason: string; at: number }[] = [];
-    let connected = 0;
-    alice.on('quality', ({ level, reason }) => levels.push({ level, reason, at: performance.now() }));
-    alice.on('peer-connected', () => (connected = performance.now()));
-    alice.join();
-    bob.join();
-    await waitUntil(() => connected && level(alice) !== 'high', 'connected, then leaves high', {
-      timeout: 20_000,
-      interval: 50,
-    });
-    const left = levels.find((entry) => entry.level !== 'high')!;
-    console.log(`left high ${Math.round(left.at - connected)} ms after connecting (${left.reason})`);
-    expect(left.at - connected).to.be.below(4000);
-    expect(left.reason).to.be.oneOf(['bandwidth', 'rtt', 'loss']);
-    // The sender really was told, and the encoder really follows.
-    await waitUntil(() => (encoding(alice).maxBitrate ?? Infinity) <= DEFAULT_LEVELS.medium.maxBitrate, 'capped', {
-      timeout: 5000,
-    });
-    expect(encoding(alice).scaleResolutionDownBy).to.be.at.least(2);
-    await waitUntil(async () => ((await outbound(alice))?.frameWidth as number) <= 320, 'smaller frames', {
-      timeout: 10_000,
-      interval: 200,
-    });
-  });
-
   it('stays high on a clean link for 20 samples, without oscillating', async () => {
     const [alice, bob] = await pair();
     // Each actor announces its first level (reason `start`); anything after that is a change.
@@ -181,10 +149,13 @@ describe('manual quality', () => {
     expect(encoding(alice).maxFramerate).to.equal(12);
     const sender = qualityActor(alice)!.getSnapshot().context.sender;
     expect(sender.getParameters().degradationPreference).to.equal('maintain-framerate');
-    await waitUntil(() => alice.localStream?.getVideoTracks()[0]?.getSettings().width === 320, 'camera 320 wide', {
-      timeout: 5000,
-    });
-    expect(alice.localStream?.getVideoTracks()[0]?.getSettings().height).to.equal(240);
+    const camera = (): MediaStreamTrack => alice.localStream!.getVideoTracks()[0]!;
+    await waitUntil(() => camera().getConstraints().width === 320, 'camera asked for 320 wide', { timeout: 5000 });
+    expect(camera().getConstraints().height).to.equal(240);
+    if (await fakeCameraRescales()) {
+      await waitUntil(() => camera().getSettings().width === 320, 'camera 320 wide', { timeout: 5000 });
+      expect(camera().getSettings().height).to.equal(240);
+    }
     expect(alice.peers[0]!.ref.getSnapshot().context.pc!.localDescription?.sdp).to.equal(offers);
   });
 });
@@ -200,6 +171,19 @@ describe('codec preference', () => {
     const [alice] = await pair({ codecs: ['vp9', 'vp8'] });
     await waitUntil(async () => (await codecOf(alice)) !== undefined, 'a codec in use', { timeout: 10_000 });
     expect(await codecOf(alice)).to.equal('video/VP9');
+  });
+
+  it('connects on the browser’s own codec order where setCodecPreferences is missing (Firefox before 128)', async () => {
+    const prototype = RTCRtpTransceiver.prototype as Partial<RTCRtpTransceiver>;
+    const original = Object.getOwnPropertyDescriptor(RTCRtpTransceiver.prototype, 'setCodecPreferences')!;
+    delete prototype.setCodecPreferences;
+    try {
+      const [alice] = await pair({ codecs: ['vp9', 'vp8'] });
+      await waitUntil(async () => (await codecOf(alice)) !== undefined, 'a codec in use', { timeout: 10_000 });
+      expect(alice.peers[0]!.ref.getSnapshot().context.error).to.equal(undefined);
+    } finally {
+      Object.defineProperty(RTCRtpTransceiver.prototype, 'setCodecPreferences', original);
+    }
   });
 
   it('skips codecs the browser lacks and falls back to the next', async () => {

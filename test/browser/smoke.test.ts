@@ -1,6 +1,8 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import { joinBasicCall, type BasicCall } from '../../demo/basic-call.js';
-import { cdp, relayUrl, uniqueRoom } from './commands.js';
+import { cdp, hasCdp, relayUrl, uniqueRoom } from './commands.js';
+
+const cdpAvailable = await hasCdp();
 
 /** Video frames decoded by `call` from its first remote peer, read from getStats(). */
 async function framesDecoded(call: BasicCall): Promise<number> {
@@ -43,6 +45,18 @@ describe('smoke', () => {
 });
 
 describe('cdp command', () => {
+  if (!cdpAvailable) {
+    it('says, in a browser without the DevTools Protocol, that it needs Chromium', async () => {
+      let error: unknown;
+      try {
+        await cdp('Runtime.evaluate', { expression: '6 * 7' });
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.match(/cdp needs Chromium: the Chrome DevTools Protocol is not available in Firefox/);
+    });
+    return;
+  }
   const clear = { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
   afterEach(() => cdp('Network.emulateNetworkConditions', clear));
 

@@ -49,7 +49,9 @@ const live = (sample: StatsSample | undefined): boolean =>
   (sample.fps ?? 0) > 0 &&
   !!sample.resolution &&
   !!sample.codec &&
-  sample.connectionType === 'host' &&
+  // A direct path: host to host, or (Firefox, on loopback) to a peer-reflexive candidate the checks found before
+  // the trickled host candidate arrived. Either way, not relayed.
+  ['host', 'prflx'].includes(sample.connectionType ?? '') &&
   typeof sample.rtt === 'number';
 
 const shadow = (host: Element, selector: string): Element[] => [...(host.shadowRoot?.querySelectorAll(selector) ?? [])];

@@ -216,6 +216,89 @@ describe('callMachine', () => {
     actor.stop();
   });
 
+  it('retries a relay it cannot reach: says why once per reason, retries on demand, gives up with the reason', () => {
+    const { actor, emitted, toSignaling } = start({ media: false });
+    actor.send({ type: 'call.join' });
+    assert.ok(actor.getSnapshot().matches({ joining: 'connecting' }));
+    const unreachable = {
+      code: 'relay-unreachable',
+      summary: "Can't reach the relay at ws://relay/signal",
+      message: "Can't reach the relay at ws://relay/signal: nothing answered. Check the server address.",
+    };
+    const retrying = (attempt: number, code = unreachable.code) =>
+      ({
+        type: 'signaling.retrying',
+        ...unreachable,
+        code,
+        attempt,
+        attempts: 3,
+        delay: 1000,
+        retryAt: 1_000_000 + attempt,
+      }) as const;
+    actor.send(retrying(1));
+    assert.ok(actor.getSnapshot().matches({ joining: 'retrying' }));
+    assert.deepEqual(actor.getSnapshot().context.relay, {
+      code: 'relay-unreachable',
+      summary: unreachable.summary,
+      message: unreachable.message,
+      attempt: 1,
+      attempts: 3,
+      retryAt: 1_000_001,
+    });
+    actor.send(retrying(2));
+    assert.deepEqual(
+      emitted.filter((e) => e.type === 'error'),
+      [{ type: 'error', code: 'relay-unreachable', message: unreachable.message }],
+      'one error for the same reason, however many attempts',
+    );
+    assert.equal(actor.getSnapshot().context.relay?.attempt, 2);
+    actor.send(retrying(3, 'relay-unauthorized'));
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'relay-unauthorized', message: unreachable.message });
+    actor.send({ type: 'call.retry' });
+    assert.deepEqual(toSignaling.at(-1), { type: 'signaling.retry' });
+    actor.send({ type: 'signaling.failed', code: 'relay-unauthorized', summary: 'S', message: 'M' });
+    assert.ok(actor.getSnapshot().matches('failed'));
+    assert.deepEqual(actor.getSnapshot().context.relay, {
+      code: 'relay-unauthorized',
+      summary: 'S',
+      message: 'M',
+      attempt: 3,
+      attempts: 3,
+    });
+    actor.send({ type: 'call.join' });
+    assert.equal(actor.getSnapshot().context.relay, undefined, 'a new attempt starts clean');
+    actor.send(retrying(1));
+    actor.send(joined());
+    assert.ok(actor.getSnapshot().matches({ room: 'waiting' }));
+    assert.equal(actor.getSnapshot().context.relay, undefined, 'joined: nothing to report');
+    actor.stop();
+  });
+
+  it('once in the room, reports only what the probe found while reconnecting, not every dropped socket', () => {
+    const { actor, emitted, toSignaling } = start({ media: false });
+    actor.send({ type: 'call.join' });
+    actor.send(joined());
+    actor.send({ type: 'signaling.lost', reason: 'closed' });
+    assert.ok(actor.getSnapshot().matches({ room: 'reconnecting' }));
+    const base = { message: 'm', attempt: 1, attempts: Infinity, delay: 0, retryAt: 5 } as const;
+    actor.send({ type: 'signaling.retrying', code: 'socket-closed', ...base });
+    assert.equal(actor.getSnapshot().context.relay, undefined);
+    assert.equal(
+      emitted.some((e) => e.type === 'error'),
+      false,
+    );
+    actor.send({ type: 'signaling.retrying', code: 'relay-unavailable', summary: 'busy', ...base, attempt: 2 });
+    assert.equal(actor.getSnapshot().context.relay?.code, 'relay-unavailable');
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'relay-unavailable', message: 'm' });
+    actor.send({ type: 'call.retry' });
+    assert.deepEqual(toSignaling.at(-1), { type: 'signaling.retry' });
+    actor.send(joined([], 'relay-ada-2'));
+    assert.equal(actor.getSnapshot().context.relay, undefined);
+    actor.send({ type: 'signaling.failed', code: 'socket-closed', message: 'gone' });
+    assert.equal(actor.getSnapshot().context.relay, undefined, 'not a relay problem the probe found');
+    actor.stop();
+  });
+
   it('passes the user’s media and quality commands to media and to every peer, and tells the others', () => {
     const { actor, toSignaling, toPeers, toMedia } = start();
     actor.send({ type: 'call.join' });
@@ -289,6 +372,24 @@ describe('callMachine', () => {
     assert.deepEqual(toPeers.at(-1)?.event, { type: 'peer.file.cancel', id: 'f2' });
     report({ type: 'files.failed', id: 'f2', reason: 'cancelled', message: 'cancelled', by: 'local' });
     assert.equal(actor.getSnapshot().context.transfers['z-bob/f2']?.state, 'failed');
+    assert.equal(
+      emitted.some((e) => e.type === 'error'),
+      false,
+      'cancelling here is no error',
+    );
+    // Any other failure is an error too, once, with a code per reason.
+    report({ type: 'files.started', id: 'f3', direction: 'receive', name: 'c.bin', mime: '', size: 9 });
+    const message = 'c.bin arrived damaged (its SHA-256 does not match) and was discarded.';
+    report({ type: 'files.failed', id: 'f3', reason: 'integrity', message, by: 'local' });
+    report({ type: 'files.failed', id: 'f3', reason: 'closed', message: 'again', by: 'remote' });
+    assert.deepEqual(
+      emitted.filter((e) => e.type === 'error'),
+      [{ type: 'error', code: 'file-integrity', message }],
+    );
+    assert.deepEqual(actor.getSnapshot().context.error, { code: 'file-integrity', message });
+    report({ type: 'files.started', id: 'f4', direction: 'send', name: 'd', mime: '', size: 9 });
+    report({ type: 'files.failed', id: 'f4', reason: 'cancelled', message: 'Bob cancelled d.', by: 'remote' });
+    assert.deepEqual(emitted.at(-1), { type: 'error', code: 'file-cancelled', message: 'Bob cancelled d.' });
 
     actor.send({ type: 'peer.dropped', key: 'z-bob', channel: 'data', reason: 'queue full' });
     assert.deepEqual(emitted.at(-1), { type: 'error', code: 'message-dropped', message: 'queue full' });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createActor, createMachine, sendTo, type AnyActorRef } from 'xstate';
-import { fileTransferActor, type FileEvent } from '../../src/machines/file.transfer.js';
+import {
+  chunkSizeFor,
+  fileTransferActor,
+  MAX_CHUNK,
+  MAX_MESSAGE,
+  type FileEvent,
+} from '../../src/machines/file.transfer.js';
 
 /**
  * Two stand-in RTCDataChannels joined back to back, delivering asynchronously like the real thing. `tamper`
@@ -14,12 +20,15 @@ function channelPair(tamper: (data: unknown) => unknown = (data) => data) {
     binaryType = 'arraybuffer';
     bufferedAmount = 0;
     bufferedAmountLowThreshold = 0;
+    /** Byte sizes of the binary messages sent. */
+    binary: number[] = [];
     other!: Fake;
     constructor(private readonly outbound: (data: unknown) => unknown) {
       super();
     }
     send(data: string | ArrayBuffer): void {
       const size = typeof data === 'string' ? data.length : data.byteLength;
+      if (typeof data !== 'string') this.binary.push(size);
       this.bufferedAmount += size;
       setTimeout(() => {
         this.bufferedAmount -= size;
@@ -34,11 +43,14 @@ function channelPair(tamper: (data: unknown) => unknown = (data) => data) {
   const b = new Fake((data) => data);
   a.other = b;
   b.other = a;
-  return { a: a as unknown as RTCDataChannel, b: b as unknown as RTCDataChannel };
+  return { a: a as unknown as RTCDataChannel, b: b as unknown as RTCDataChannel, sentByA: a.binary };
 }
 
-/** A file actor on `channel`, in a parent that records what it reports. */
-function side(channel: RTCDataChannel, maxFileSize?: number) {
+/**
+ * A file actor on `channel`, in a parent that records what it reports. `maxMessageSize` is the negotiated limit
+ * it is told after attaching, as the peer does once negotiation is over (none: never told).
+ */
+function side(channel: RTCDataChannel, maxFileSize?: number, maxMessageSize?: number) {
   const events: FileEvent[] = [];
   const parent = createActor(
     createMachine({
@@ -51,7 +63,8 @@ function side(channel: RTCDataChannel, maxFileSize?: number) {
     }),
   ).start();
   const files = parent.getSnapshot().children.files as AnyActorRef;
-  files.send({ type: 'files.attach', channel, maxMessageSize: 65_536 });
+  files.send({ type: 'files.attach', channel });
+  if (maxMessageSize !== undefined) files.send({ type: 'files.limit', maxMessageSize });
   const until = (test: (event: FileEvent) => boolean): Promise<FileEvent> =>
     new Promise((resolve) => {
       const found = events.find(test);
@@ -79,21 +92,41 @@ const random = (size: number): Uint8Array => {
 };
 
 describe('fileTransferActor', () => {
-  it('sends a file in chunks no larger than the transport allows, and the receiver checks its SHA-256', async () => {
-    const { a, b } = channelPair();
-    const alice = side(a);
-    const bob = side(b);
-    const bytes = random(300_000);
-    alice.send(new Blob([bytes as BlobPart]));
-    const done = (await bob.until((e) => e.type === 'files.done')) as Extract<FileEvent, { type: 'files.done' }>;
-    assert.equal(done.sha256, createHash('sha256').update(bytes).digest('hex'));
-    assert.deepEqual(new Uint8Array(await done.blob!.arrayBuffer()), bytes);
-    await alice.until((e) => e.type === 'files.done');
-    const sizes = bob.events.filter((e) => e.type === 'files.progress').map((e) => (e as { bytes: number }).bytes);
-    assert.ok(
-      sizes.every((bytes, i) => bytes - (sizes[i - 1] ?? 0) <= 65_536 - 4),
-      'chunks fit maxMessageSize',
-    );
+  for (const [label, limit, largest] of [
+    ['no limit told yet: 64 KiB messages, which every browser carries intact', undefined, MAX_MESSAGE],
+    ["Chromium's 256 KiB limit: still 64 KiB messages", 262_144, MAX_MESSAGE],
+    ['a 16 KiB limit: 16 KiB messages', 16_384, 16_384],
+    ['no limit at all (Infinity): 64 KiB messages', Infinity, MAX_MESSAGE],
+  ] as const)
+    it(`sends a file in chunks that fit the negotiated limit and 64 KiB (${label}); SHA-256 checked`, async () => {
+      const { a, b, sentByA } = channelPair();
+      const alice = side(a, undefined, limit);
+      const bob = side(b);
+      const bytes = random(300_000);
+      alice.send(new Blob([bytes as BlobPart]));
+      const done = (await bob.until((e) => e.type === 'files.done')) as Extract<FileEvent, { type: 'files.done' }>;
+      assert.equal(done.sha256, createHash('sha256').update(bytes).digest('hex'));
+      assert.deepEqual(new Uint8Array(await done.blob!.arrayBuffer()), bytes);
+      await alice.until((e) => e.type === 'files.done');
+      assert.equal(Math.max(...sentByA), largest, 'the largest message');
+      assert.equal(
+        sentByA.reduce((sum, size) => sum + size - 4, 0),
+        bytes.length,
+        'every byte once, a 4-byte header per message',
+      );
+    });
+
+  it('picks the chunk size from the negotiated limit, never above 64 KiB with the header', () => {
+    assert.equal(MAX_MESSAGE, 65_536);
+    assert.equal(MAX_CHUNK, 65_532);
+    assert.equal(chunkSizeFor(undefined), MAX_CHUNK);
+    assert.equal(chunkSizeFor(262_144), MAX_CHUNK);
+    assert.equal(chunkSizeFor(1_073_741_823), MAX_CHUNK);
+    assert.equal(chunkSizeFor(Infinity), MAX_CHUNK);
+    assert.equal(chunkSizeFor(65_536), MAX_CHUNK);
+    assert.equal(chunkSizeFor(16_384), 16_380);
+    assert.equal(chunkSizeFor(5), 1);
+    for (const nonsense of [0, 4, -1, NaN]) assert.equal(chunkSizeFor(nonsense), MAX_CHUNK, String(nonsense));
   });
 
   it('discards a file that arrives damaged, and says so on both sides', async () => {

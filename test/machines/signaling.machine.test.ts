@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, createMachine, fromCallback, waitFor, type AnyEventObject } from 'xstate';
+import { createActor, createMachine, fromCallback, fromPromise, waitFor, type AnyEventObject } from 'xstate';
+import type { RelayProblem } from '../../src/machines/relay.probe.js';
 import {
   backoffDelay,
   signalingMachine,
@@ -56,9 +57,26 @@ const welcome = (peer: string, peers: ServerMessage[] = []): ServerMessage => ({
   iceServers: [{ urls: 'stun:example.org' }],
 });
 
-function start(input: Partial<SignalingInput> = {}) {
+/** What the fake probe answers: a problem, or a promise that never settles (a relay that never answers). */
+const UNAUTHORIZED: RelayProblem = {
+  code: 'relay-unauthorized',
+  summary: 'The relay at ws://relay/signal needs a valid token',
+  message: 'The relay at ws://relay/signal needs a valid token (401: no token). Give a token.',
+};
+
+/** A probe the test drives: records the URLs it was asked about, answers with `answer()`. */
+function fakeProbe(answer: () => RelayProblem | Promise<RelayProblem> = () => UNAUTHORIZED) {
+  const asked: string[] = [];
+  const logic = fromPromise<RelayProblem, { url: string }>(async ({ input }) => {
+    asked.push(input.url);
+    return answer();
+  });
+  return { logic, asked };
+}
+
+function start(input: Partial<SignalingInput> = {}, probe = fakeProbe()) {
   const fake = fakeSockets();
-  const actor = createActor(signalingMachine.provide({ actors: { socket: fake.logic } }), {
+  const actor = createActor(signalingMachine.provide({ actors: { socket: fake.logic, probe: probe.logic } }), {
     input: { url: 'ws://relay/signal', room: 'r', meta: { name: 'Ada' }, ...input },
   });
   const notes: SignalingNotification[] = [];
@@ -69,11 +87,12 @@ function start(input: Partial<SignalingInput> = {}) {
     'signaling.message',
     'signaling.error',
     'signaling.lost',
+    'signaling.retrying',
     'signaling.failed',
   ] as const)
     actor.on(type, (note) => notes.push(note));
   actor.start();
-  return { actor, fake, notes };
+  return { actor, fake, notes, probe };
 }
 
 async function joinedActor(input: Partial<SignalingInput> = {}) {
@@ -160,7 +179,10 @@ describe('signalingMachine', () => {
     const first = fake.last;
     first.emit({ type: 'socket.closed', code: 1006, reason: '' });
     assert.ok(first.closed, 'the old socket is stopped');
-    assert.equal(notes.at(-1)?.type, 'signaling.lost');
+    assert.deepEqual(
+      notes.slice(-2).map((n) => n.type),
+      ['signaling.lost', 'signaling.retrying'],
+    );
     actor.send({ type: 'signaling.send', to: 'bob', data: 'during outage' });
     // The first retry is immediate: a zero delay, so the next macrotask already sees it connecting.
     await waitFor(actor, (s) => s.matches('connecting'), { timeout: 1000 });
@@ -215,22 +237,104 @@ describe('signalingMachine', () => {
     actor.stop();
   });
 
-  it('fails once retries run out', async () => {
-    const { actor, fake, notes } = start({ reconnect: { maxRetries: 2, baseDelay: 1, maxDelay: 2 } });
+  it('fails once retries run out, joinRetries before the first welcome, with what the probe found', async () => {
+    const { actor, fake, notes, probe } = start({ reconnect: { joinRetries: 2, baseDelay: 1, maxDelay: 2 } });
     actor.send({ type: 'signaling.connect' });
     for (let i = 0; i < 3; i++) {
       await waitFor(actor, (s) => s.matches('connecting'));
       fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
     }
-    assert.ok(actor.getSnapshot().matches('failed'));
+    await waitFor(actor, (s) => s.matches('failed'));
     assert.equal(fake.sockets.length, 3, 'the first try and two retries');
-    assert.deepEqual(notes.at(-1), {
-      type: 'signaling.failed',
-      code: 'socket-closed',
-      message: 'The relay closed the socket (1006).',
-    });
+    assert.equal(probe.asked.length, 3, 'each failed socket was probed');
+    assert.deepEqual(notes.at(-1), { type: 'signaling.failed', ...UNAUTHORIZED });
+    assert.deepEqual(
+      notes.filter((n) => n.type === 'signaling.retrying').map((n) => n.type === 'signaling.retrying' && n.attempt),
+      [1, 2],
+      'told before each retry, not before giving up',
+    );
     actor.send({ type: 'signaling.connect' });
     assert.ok(actor.getSnapshot().matches('connecting'), 'a failed signaling can be retried by hand');
+    assert.equal(actor.getSnapshot().context.attempt, 0);
+    actor.stop();
+  });
+
+  it('once joined, gives up after maxRetries (not joinRetries)', async () => {
+    const { actor, fake, notes } = await joinedActor({
+      reconnect: { joinRetries: 0, maxRetries: 1, baseDelay: 1, maxDelay: 1 },
+    });
+    fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
+    assert.equal(notes.at(-1)?.type, 'signaling.retrying', 'a dropped relay is retried');
+    assert.ok(actor.getSnapshot().matches('reconnecting'));
+    await waitFor(actor, (s) => s.matches('connecting'));
+    fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
+    await waitFor(actor, (s) => s.matches('failed'));
+    assert.deepEqual(notes.at(-1), { type: 'signaling.failed', ...UNAUTHORIZED });
+    actor.stop();
+  });
+
+  it('probes a relay whose socket would not open, and reports why before waiting to retry', async () => {
+    const { actor, fake, notes, probe } = start({ reconnect: { baseDelay: 10_000, maxDelay: 10_000 } });
+    actor.send({ type: 'signaling.connect' });
+    fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
+    assert.ok(actor.getSnapshot().matches('probing'));
+    assert.ok(fake.last.closed, 'the failed socket is let go');
+    await waitFor(actor, (s) => s.matches('connecting'));
+    assert.deepEqual(probe.asked, ['ws://relay/signal']);
+    const before = Date.now();
+    const retrying = notes.filter((n) => n.type === 'signaling.retrying');
+    assert.deepEqual(retrying, [
+      { type: 'signaling.retrying', ...UNAUTHORIZED, attempt: 1, attempts: 8, delay: 0, retryAt: retrying[0]!.retryAt },
+    ]);
+    assert.ok(Math.abs(retrying[0]!.retryAt - before) < 1000);
+    // The second attempt fails too: it waits out the backoff, and says when it will try again.
+    fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
+    await waitFor(actor, (s) => s.matches('reconnecting'));
+    const second = notes.at(-1) as Extract<SignalingNotification, { type: 'signaling.retrying' }>;
+    assert.equal(second.attempt, 2);
+    assert.ok(second.delay >= 5000 && second.delay <= 10_000, `${second.delay}`);
+    assert.ok(second.retryAt >= Date.now() + 4000);
+    // Retry now: no waiting.
+    actor.send({ type: 'signaling.retry' });
+    assert.ok(actor.getSnapshot().matches('connecting'));
+    assert.equal(fake.sockets.length, 3);
+    actor.stop();
+  });
+
+  it('counts a probe that does not answer in time, or fails, as an unreachable relay', async () => {
+    const never = start(
+      { probeTimeout: 20, reconnect: { baseDelay: 10_000, maxDelay: 10_000 } },
+      fakeProbe(() => new Promise<RelayProblem>(() => {})),
+    );
+    never.actor.send({ type: 'signaling.connect' });
+    never.fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
+    await waitFor(never.actor, (s) => s.matches('connecting'));
+    assert.deepEqual(never.actor.getSnapshot().context.error, {
+      code: 'relay-unreachable',
+      summary: "Can't reach the relay at ws://relay/signal",
+      message:
+        "Can't reach the relay at ws://relay/signal: no answer within 0 s. Check the server address and that the relay is running.",
+    });
+    never.actor.stop();
+
+    const broken = start(
+      {},
+      fakeProbe(() => Promise.reject(new Error('boom'))),
+    );
+    broken.actor.send({ type: 'signaling.connect' });
+    broken.fake.last.emit({ type: 'socket.closed', code: 1006, reason: '' });
+    await waitFor(broken.actor, (s) => s.matches('connecting'));
+    assert.equal(broken.actor.getSnapshot().context.error?.code, 'relay-unreachable');
+    broken.actor.stop();
+  });
+
+  it('probes after a socket that neither opens nor fails within connectTimeout', async () => {
+    const { actor, probe } = start({ connectTimeout: 10 });
+    actor.send({ type: 'signaling.connect' });
+    await waitFor(actor, (s) => s.matches('probing'));
+    await waitFor(actor, (s) => s.matches('connecting'));
+    assert.equal(probe.asked.length, 1);
+    assert.equal(actor.getSnapshot().context.error?.code, 'relay-unauthorized');
     actor.stop();
   });
 
@@ -304,7 +408,8 @@ describe('signalingMachine', () => {
 
   it('covers every state and transition (model-based)', () => {
     const inert = fromCallback<SocketCommand, { url: string }, SocketEvent>(() => () => {});
-    const machine = signalingMachine.provide({ actors: { socket: inert } });
+    const silent = fromPromise<RelayProblem, { url: string }>(() => new Promise(() => {}));
+    const machine = signalingMachine.provide({ actors: { socket: inert, probe: silent } });
     const events = [
       { type: 'socket.message', message: welcome('ada') },
       { type: 'socket.message', message: { type: 'pong' } },
@@ -315,12 +420,13 @@ describe('signalingMachine', () => {
       { type: 'socket.message', message: { type: 'error', code: 'unavailable', message: 'backplane down' } },
       { type: 'socket.closed', code: 1006, reason: '' },
       { type: 'signaling.send', to: 'bob', data: 1 },
+      { type: 'xstate.done.actor.0.signaling.probing', output: UNAUTHORIZED },
     ];
     const input = { url: 'ws://relay/signal', room: 'r' };
     // Retrying forever reaches `reconnecting` as a resting state; no retries exercises the give-up path.
     const coverage = mergeCoverage(
       coverModel({ machine, input, events }),
-      coverModel({ machine, input: { ...input, reconnect: { maxRetries: 0 } }, events }),
+      coverModel({ machine, input: { ...input, reconnect: { maxRetries: 0, joinRetries: 0 } }, events }),
     );
     console.log(formatCoverage(coverage));
     assert.deepEqual(coverage.states.missing, []);

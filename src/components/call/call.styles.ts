@@ -34,6 +34,23 @@ export default css`
     color: var(--_muted);
     font-size: 0.95rem;
   }
+  .status .retry {
+    margin-inline-start: 0.6rem;
+    font: inherit;
+    padding: 0.25rem 0.8rem;
+    border: 1px solid var(--_accent);
+    border-radius: calc(var(--_radius) * 0.75);
+    background: transparent;
+    color: var(--_fg);
+    cursor: pointer;
+  }
+  .status .retry:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .status .retry[hidden] {
+    display: none;
+  }
   .error {
     display: flex;
     align-items: center;

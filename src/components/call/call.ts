@@ -20,11 +20,13 @@ import { CallController } from '../call-controller.js';
 import { callContext } from '../context.js';
 import theme from '../theme.styles.js';
 import styles from './call.styles.js';
+import { internalsOf, setState } from '../states.js';
 
 /** States a call can be in, each also a CSS state: `rtc-call:state(in-call)`. */
 const STATES: readonly CallState[] = [
   'idle',
   'joining',
+  'retrying',
   'waiting',
   'in-call',
   'reconnecting',
@@ -46,7 +48,7 @@ class AttributeError extends Error {}
  * @tagname rtc-call
  * @summary One tag gives a working video call.
  *
- * @attr {string} state - Read-only: the call's state (`idle`, `joining`, `waiting`, `in-call`…), reflected for CSS and tests.
+ * @attr {string} state - Read-only: the call's state (`idle`, `joining`, `retrying`, `waiting`, `in-call`…), reflected for CSS and tests.
  *
  * @slot - Your own layout. Replaces the default grid and controls.
  *
@@ -54,7 +56,8 @@ class AttributeError extends Error {}
  * @csspart grid - The default grid of tiles.
  * @csspart tile - Each default `<rtc-video>` tile.
  * @csspart controls - The default `<rtc-controls>` bar.
- * @csspart status - The line that says what is happening (joining, waiting for others…).
+ * @csspart status - The line that says what is happening (joining, waiting for others, retrying the relay…).
+ * @csspart retry - The button that tries the relay again now, shown while retrying and after giving up.
  * @csspart error - The message shown when something goes wrong.
  *
  * @cssprop --rtc-bg - Background behind the tiles.
@@ -75,6 +78,7 @@ class AttributeError extends Error {}
  *
  * @cssstate idle - Not joined yet.
  * @cssstate joining - Connecting to the relay and asking for camera and microphone.
+ * @cssstate retrying - The relay could not be reached or refused; trying again after a delay.
  * @cssstate waiting - In the room, alone.
  * @cssstate in-call - In the room with at least one other participant.
  * @cssstate reconnecting - The relay connection dropped; media with others carries on.
@@ -89,17 +93,21 @@ class AttributeError extends Error {}
  * @fires {RtcDataEvent} rtc-data - App data arrived on a data channel (`send(data, { channel })` on the other side).
  * @fires {RtcFileEvent} rtc-file - A file arrived whole, its SHA-256 checked.
  * @fires {RtcQualityEvent} rtc-quality - The quality of the video sent to a participant changed.
- * @fires {RtcErrorEvent} rtc-error - Something went wrong: a bad attribute, a denied camera, a full room.
+ * @fires {RtcErrorEvent} rtc-error - Something went wrong: a bad attribute, a denied camera, a full room, a relay
+ *   that cannot be reached (`relay-unreachable`) or refuses (`relay-unauthorized`, `relay-origin-refused`…).
  */
 export class RtcCall extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #internals: ElementInternals | undefined = internalsOf(this);
   readonly #view = new CallController(this, (call) => ({
     // Read from the snapshot: the inspection event may come before the Call's own subscription runs.
     state: callStateOf(call.actor.getSnapshot()),
     peers: call.peers.map((p) => p.key).join(' '),
+    relay: call.relay,
   }));
+  /** Ticks once a second while a retry is due, for the countdown. */
+  #ticker: ReturnType<typeof setInterval> | undefined;
   #offs: (() => void)[] = [];
   #peerMeta = new Map<string, PeerMeta>();
   #teardown = false;
@@ -111,6 +119,8 @@ export class RtcCall extends LitElement {
 
   @state() accessor problem = '';
   @state() accessor slotted = false;
+  /** The clock the countdown reads, updated by the ticker. */
+  @state() accessor now = Date.now();
 
   /** Room to join: 1–64 characters of `A–Z a–z 0–9 _ . -`. */
   @property({ reflect: true }) accessor room = '';
@@ -140,6 +150,12 @@ export class RtcCall extends LitElement {
   @property() accessor token = '';
 
   /**
+   * How many times to retry a relay that cannot be reached or refuses, before giving up (`failed`): a whole
+   * number, or `infinity`. Default 8 (about 20 s). Once in the call, a lost relay is retried without limit.
+   */
+  @property({ attribute: 'join-retries' }) accessor joinRetries = '';
+
+  /**
    * Quality of the video you send: `auto` adapts it to each participant's link; `high`, `medium`, `low` or
    * `audio-only` fixes it. Takes effect at once, also during a call.
    */
@@ -165,6 +181,7 @@ export class RtcCall extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('pagehide', this.#onPageHide);
+    this.#tick(false);
     // Moving the element is a disconnect and a connect in the same task: only leave if it stays out.
     this.#teardown = true;
     queueMicrotask(() => {
@@ -194,8 +211,22 @@ export class RtcCall extends LitElement {
     const state = this.state;
     if (this.getAttribute('state') !== state) this.setAttribute('state', state);
     for (const name of STATES) {
-      if (name === state) this.#internals.states.add(name);
-      else this.#internals.states.delete(name);
+      setState(this.#internals, name, name === state);
+    }
+    this.#tick(this.isConnected && this.#view.value?.relay?.retryAt !== undefined && this.#retrying());
+  }
+
+  /** Whether the call waits to retry the relay now. */
+  #retrying(): boolean {
+    return this.state === 'retrying' || (this.state === 'reconnecting' && !!this.#view.value?.relay);
+  }
+
+  /** Starts or stops the countdown's ticker. */
+  #tick(on: boolean): void {
+    if (on && !this.#ticker) this.#ticker = setInterval(() => (this.now = Date.now()), 1000);
+    else if (!on && this.#ticker) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
     }
   }
 
@@ -256,8 +287,19 @@ export class RtcCall extends LitElement {
       if (!Array.isArray(iceServers) || !iceServers.every((s) => s && typeof s === 'object' && 'urls' in s))
         throw new AttributeError('ice-servers must be a JSON array of {"urls": …} objects.');
     }
+    const retries = this.joinRetries.trim().toLowerCase();
+    let joinRetries: number | undefined;
+    if (retries) {
+      joinRetries = retries === 'infinity' ? Infinity : Number(retries);
+      if (!Number.isInteger(joinRetries) && joinRetries !== Infinity) joinRetries = -1;
+      if (joinRetries < 0)
+        throw new AttributeError(
+          `join-retries "${retries.slice(0, 40)}" must be a whole number (0 or more) or infinity.`,
+        );
+    }
     return {
       server: url.href,
+      signaling: joinRetries === undefined ? undefined : { reconnect: { joinRetries } },
       room: this.room,
       meta: this.name ? { name: this.name } : {},
       media: this.noAudio && this.noVideo ? false : { audio: !this.noAudio, video: !this.noVideo },
@@ -349,6 +391,23 @@ export class RtcCall extends LitElement {
     this.problem = '';
   }
 
+  /** The Retry button: now, instead of after the backoff; after giving up, joins again. */
+  #retry(): void {
+    if (this.state === 'failed') this.join();
+    else this.provided?.retry();
+  }
+
+  /** What the status line says while the relay cannot be reached, and after giving up. */
+  #relayStatus(): string | undefined {
+    const relay = this.#view.value?.relay;
+    if (!relay) return undefined;
+    if (this.state === 'failed')
+      return `${relay.summary}: gave up after ${relay.attempt} ${relay.attempt === 1 ? 'retry' : 'retries'}.`;
+    if (!this.#retrying() || relay.retryAt === undefined) return undefined;
+    const seconds = Math.ceil((relay.retryAt - this.now) / 1000);
+    return seconds > 0 ? `${relay.summary}: retrying in ${seconds} s.` : `${relay.summary}: retrying…`;
+  }
+
   /**
    * Joins the room. A bad attribute is not thrown: it fires `rtc-error` and shows a message.
    *
@@ -412,9 +471,11 @@ export class RtcCall extends LitElement {
   protected override render() {
     const keys = this.#view.value?.peers ? this.#view.value.peers.split(' ') : [];
     const state = this.state;
+    const relayStatus = this.#relayStatus();
     const status: Partial<Record<CallState, string>> = {
       idle: 'Not in a call.',
       joining: 'Joining…',
+      retrying: 'Retrying…',
       waiting: 'Waiting for others to join…',
       reconnecting: 'Connection lost. Reconnecting…',
       ended: 'You left the call.',
@@ -436,7 +497,10 @@ export class RtcCall extends LitElement {
               html`<rtc-video part="tile" exportparts="video, placeholder, name, badges" peer=${key}></rtc-video>`,
           )}
         </div>
-        <p part="status" class="status" role="status" ?hidden=${this.slotted || !status[state]}>${status[state]}</p>
+        <p part="status" class="status" role="status" ?hidden=${this.slotted || !(relayStatus ?? status[state])}>
+          <span>${relayStatus ?? status[state]}</span>
+          <button part="retry" class="retry" type="button" ?hidden=${!relayStatus} @click=${this.#retry}>Retry</button>
+        </p>
         <rtc-controls part="controls" ?hidden=${this.slotted}></rtc-controls>
       </div>
     `;

@@ -10,6 +10,7 @@ import { callContext } from '../context.js';
 import { findCall } from '../find-call.js';
 import theme from '../theme.styles.js';
 import styles from './chat.styles.js';
+import { internalsOf, setState } from '../states.js';
 
 interface ChatView {
   messages: ChatMessage[];
@@ -69,7 +70,7 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
 export class RtcChat extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #internals: ElementInternals | undefined = internalsOf(this);
   readonly #view = new CallController<ChatView>(
     this,
     (call) => {
@@ -135,10 +136,8 @@ export class RtcChat extends LitElement {
   }
 
   protected override updated(): void {
-    if (this.unread > 0) this.#internals.states.add('unread');
-    else this.#internals.states.delete('unread');
-    if (this.dragging) this.#internals.states.add('dragging');
-    else this.#internals.states.delete('dragging');
+    setState(this.#internals, 'unread', this.unread > 0);
+    setState(this.#internals, 'dragging', this.dragging);
     const log = this.log;
     if (log) log.scrollTop = log.scrollHeight;
   }

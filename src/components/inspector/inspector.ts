@@ -10,6 +10,7 @@ import { callContext } from '../context.js';
 import { findCall } from '../find-call.js';
 import theme from '../theme.styles.js';
 import styles from './inspector.styles.js';
+import { internalsOf, setState } from '../states.js';
 
 type Panel = typeof import('./panel.js');
 type Nav = import('./panel.js').Nav;
@@ -73,7 +74,7 @@ const loadPanel = (): Promise<Panel> => (loading ??= import('./panel.js'));
 export class RtcInspector extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #internals: ElementInternals | undefined = internalsOf(this);
   readonly #view = new CallController<Call>(this, (call) => call, {
     equals: Object.is,
     find: () => findCall(this, this.call, this.contextCall),
@@ -139,8 +140,8 @@ export class RtcInspector extends LitElement {
 
   protected override updated(): void {
     const replay = !!this.trace;
-    this.#internals.states[replay ? 'add' : 'delete']('replay');
-    this.#internals.states[!replay && this.#view.call ? 'add' : 'delete']('live');
+    setState(this.#internals, 'replay', replay);
+    setState(this.#internals, 'live', !replay && !!this.#view.call);
   }
 
   /** Redraws once per frame at most while the recorder records. */

@@ -16,6 +16,7 @@ import { PollController } from './poller.js';
 import { sampleStats, type PeerStats, type StatsCounters, type StatsSample } from './sample.js';
 import { areaPoints, seriesMax, sparklinePoints, type SeriesPoint, type SparklineBox } from './sparkline.js';
 import styles from './stats.styles.js';
+import { internalsOf, setState } from '../states.js';
 
 export type { CandidateType, PeerStats, StatsSample } from './sample.js';
 
@@ -86,7 +87,7 @@ const show = ({ value, unit }: Figure): string => (unit ? `${value} ${unit}` : v
 export class RtcStats extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #internals: ElementInternals | undefined = internalsOf(this);
   readonly #view = new CallController<StatsView>(this, statsView, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
     find: () => findCall(this, this.call, this.contextCall),
@@ -124,8 +125,7 @@ export class RtcStats extends LitElement {
   }
 
   protected override updated(): void {
-    if (this.#view.value?.peers.length) this.#internals.states.delete('empty');
-    else this.#internals.states.add('empty');
+    setState(this.#internals, 'empty', !this.#view.value?.peers.length);
   }
 
   /**

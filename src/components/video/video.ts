@@ -11,6 +11,7 @@ import { findCall } from '../find-call.js';
 import { initials } from '../initials.js';
 import theme from '../theme.styles.js';
 import styles from './video.styles.js';
+import { internalsOf, setState } from '../states.js';
 
 /** Everything a tile shows, read from the call in one go. */
 interface TileView {
@@ -112,7 +113,7 @@ function remoteView(call: Call, peer: string): TileView | undefined {
 export class RtcVideo extends LitElement {
   static override styles = [theme, styles];
 
-  readonly #internals: ElementInternals = this.attachInternals();
+  readonly #internals: ElementInternals | undefined = internalsOf(this);
   readonly #view = new CallController<TileView | undefined>(
     this,
     (call) => (this.peer === 'local' ? localView(call) : remoteView(call, this.peer)),
@@ -187,8 +188,7 @@ export class RtcVideo extends LitElement {
       this.#play(video);
       this.#startLevel(view?.stream);
     }
-    if (view?.video === 'live') this.#internals.states.delete('video-off');
-    else this.#internals.states.add('video-off');
+    setState(this.#internals, 'video-off', view?.video !== 'live');
   }
 
   /** Plays, falling back to muted playback plus an unmute button when the browser refuses sound. */
@@ -213,7 +213,12 @@ export class RtcVideo extends LitElement {
     this.#audio?.context.resume().catch(() => {}); // closed meanwhile: nothing to resume
   }
 
-  /** Watches the audio level to set `:state(speaking)`. */
+  /**
+   * Watches the audio level to set `:state(speaking)`: from a Web Audio analyser while its AudioContext runs, and
+   * otherwise, for a remote tile, from the receiver's `audioLevel` in getStats(). An AudioContext stays suspended
+   * where the page may not start audio yet (Safari before a click) or the browser has no audio output (Firefox on
+   * a machine without a sound server); the stats say who speaks there too.
+   */
   #startLevel(stream: MediaStream | undefined): void {
     this.#stopLevel();
     if (!stream?.getAudioTracks().length || typeof AudioContext === 'undefined') return;
@@ -223,16 +228,48 @@ export class RtcVideo extends LitElement {
     analyser.fftSize = 512;
     source.connect(analyser);
     const samples = new Float32Array(analyser.fftSize);
-    const timer = window.setInterval(() => {
-      analyser.getFloatTimeDomainData(samples);
-      let sum = 0;
-      for (const sample of samples) sum += sample * sample;
-      // About -40 dBFS RMS: louder than room noise, quieter than speech.
-      const speaking = Math.sqrt(sum / samples.length) > 0.01 && !this.#view.value?.micMuted;
-      if (speaking) this.#internals.states.add('speaking');
-      else this.#internals.states.delete('speaking');
+    let reading = false;
+    const timer = window.setInterval(async () => {
+      let level: number | undefined;
+      if (context.state === 'running') {
+        analyser.getFloatTimeDomainData(samples);
+        let sum = 0;
+        for (const sample of samples) sum += sample * sample;
+        level = Math.sqrt(sum / samples.length);
+      } else if (!reading) {
+        reading = true;
+        level = await this.#receivedLevel(stream).finally(() => (reading = false));
+      } else return;
+      if (level === undefined || this.#audio?.timer !== timer) return;
+      // About -40 dBFS: louder than room noise, quieter than speech.
+      const speaking = level > 0.01 && !this.#view.value?.micMuted;
+      setState(this.#internals, 'speaking', speaking);
     }, 150);
     this.#audio = { context, analyser, source, timer };
+  }
+
+  /** The `audioLevel` (0–1) getStats() reports for the remote audio track of `stream`, if any. */
+  async #receivedLevel(stream: MediaStream): Promise<number | undefined> {
+    const call = this.#view.call;
+    const key = this.peer === 'remote' ? call?.peers[0]?.key : this.peer;
+    const track = stream.getAudioTracks()[0];
+    const receiver =
+      key && track
+        ? call
+            ?.connection(key)
+            ?.getReceivers()
+            .find((r) => r.track === track)
+        : undefined;
+    if (!receiver) return undefined;
+    let level: number | undefined;
+    try {
+      (await receiver.getStats()).forEach((stat: { type: string; audioLevel?: number }) => {
+        if (stat.type === 'inbound-rtp' && typeof stat.audioLevel === 'number') level = stat.audioLevel;
+      });
+    } catch {
+      return undefined; // closed meanwhile
+    }
+    return level;
   }
 
   #stopLevel(): void {
@@ -241,7 +278,7 @@ export class RtcVideo extends LitElement {
     this.#audio.source.disconnect();
     void this.#audio.context.close();
     this.#audio = undefined;
-    this.#internals.states.delete('speaking');
+    setState(this.#internals, 'speaking', false);
   }
 
   /** Signal bars: three for high, none for audio only; the words say it to screen readers and on hover. */
