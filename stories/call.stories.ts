@@ -176,12 +176,14 @@ export const RelayUnreachable: Story = {
   name: 'Relay unreachable',
   args: { server: 'ws://127.0.0.1:65535/signal' },
   parameters: describe(
-    'Nothing listens at the relay URL. The camera starts, and the call keeps `joining`: signaling retries with ' +
-      'backoff (up to 5 s apart) for as long as the page is open, so the call joins as soon as the relay is back.',
+    'Nothing listens at the relay URL. The camera starts; within a second the call says so (`rtc-error` ' +
+      '`relay-unreachable`, found by probing the URL over HTTP) and goes `retrying`: the status line counts down ' +
+      'to the next attempt (backoff up to 5 s apart), with a Retry button that tries at once. After ' +
+      '`join-retries` attempts (8, about 20 s) the call gives up: `failed`, with the reason.',
   ),
   play: async ({ canvasElement, args, abortSignal }: PlayContext<CallArgs>) => {
     const you = callOf(canvasElement, args.name);
-    await waitFor('joining, after two attempts', () => you.state === 'joining' && reconnectAttempts(you) >= 2, {
+    await waitFor('retrying, after two attempts', () => you.state === 'retrying' && reconnectAttempts(you) >= 2, {
       signal: abortSignal,
     });
   },

@@ -115,6 +115,9 @@ const workerSource = (): string =>
   'self.onmessage = ({ data }) => { if (data === null) { self.postMessage(h.digest()); self.close(); } else h.update(data); };\n' +
   "self.postMessage('ready');\n";
 
+/** Bytes gathered before they go to the hashing Worker in one message. */
+const HASH_BATCH = 1024 * 1024;
+
 let workerUrl: string | undefined;
 /** Set once a hashing Worker could not start here (no Worker, or a Content-Security-Policy without `blob:`). */
 let workersFail = typeof Worker === 'undefined' || typeof URL.createObjectURL !== 'function';
@@ -170,16 +173,37 @@ export function createFileHasher(size: number): FileHasher {
     pending = undefined;
     if (wantDigest) void fallback.digest().then(settle?.resolve);
   };
+  // Small updates (a receiver's 64 KiB chunks) are gathered into one buffer and handed over (transferred, not
+  // cloned) a MiB at a time: one message per chunk cost the main thread more than the copy (bench:data).
+  let stage: Uint8Array | undefined;
+  let staged = 0;
+  const flush = (): void => {
+    if (!stage || !staged) return;
+    const full = staged === stage.byteLength ? stage : stage.slice(0, staged);
+    worker.postMessage(full, [full.buffer]);
+    stage = undefined;
+    staged = 0;
+  };
   return {
     update(bytes) {
       if (fallback) return fallback.update(bytes);
       pending?.push(bytes.slice());
-      // A view clones its whole buffer: a small view of a large buffer goes as a copy of its own bytes.
-      worker.postMessage(bytes.buffer.byteLength > bytes.byteLength + 64 ? bytes.slice() : bytes);
+      if (bytes.byteLength >= HASH_BATCH) {
+        flush();
+        // A view clones its whole buffer: a small view of a large buffer goes as a copy of its own bytes.
+        worker.postMessage(bytes.buffer.byteLength > bytes.byteLength + 64 ? bytes.slice() : bytes);
+        return;
+      }
+      if (stage && staged + bytes.byteLength > stage.byteLength) flush();
+      stage ??= new Uint8Array(HASH_BATCH);
+      stage.set(bytes, staged);
+      staged += bytes.byteLength;
+      if (staged === stage.byteLength) flush();
     },
     digest() {
       wantDigest = true;
       if (fallback) return fallback.digest();
+      flush();
       worker.postMessage(null);
       return result;
     },
