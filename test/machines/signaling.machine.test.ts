@@ -360,7 +360,12 @@ describe('signalingMachine', () => {
     const first = fake.last;
     first.receive({ type: 'error', code: 'unavailable', message: 'Cannot join "r" now.' });
     assert.ok(first.closed, 'the socket is given up');
-    assert.deepEqual(notes.at(-1), { type: 'signaling.lost', reason: 'Cannot join "r" now.' });
+    assert.deepEqual(notes.at(-2), { type: 'signaling.lost', reason: 'Cannot join "r" now.' });
+    // What the call shows while it waits: retrying, and why.
+    assert.deepEqual(
+      { type: notes.at(-1)?.type, code: (notes.at(-1) as { code?: string } | undefined)?.code },
+      { type: 'signaling.retrying', code: 'unavailable' },
+    );
     await waitFor(actor, (s) => s.matches('connecting'));
     assert.notEqual(fake.last, first, 'a new socket');
     fake.last.emit({ type: 'socket.open' });
