@@ -149,7 +149,7 @@ describe('#redis-faults', { skip }, () => {
     await alice.expect('peer-joined');
     const admin = new Redis(redis.url);
     try {
-      const killed = await admin.client('KILL', 'TYPE', 'pubsub');
+      const killed = await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
       assert.equal(killed, 2, 'both nodes lose their subscriber');
       // A join into a room node 2 already follows: before the fix its own announcement was lost and it hung.
       const carol = await TestClient.connect(nodes[1]!.url);
