@@ -23,5 +23,7 @@ export { mintToken, verifyToken, type MintOptions, type TokenClaims } from './au
 export { originAllowed, redactUrl, PROBE_CODES, REFUSALS, type Refusal } from './admission.js';
 export { turnCredentials, iceServersFor, type TurnCredentials } from './turn.js';
 export { MemoryBackplane, type Backplane, type BackplaneJoin, type BackplaneSink } from './backplane.js';
-export { RedisBackplane, type RedisBackplaneOptions } from './redis-backplane.js';
+// Types only: a value export would load ioredis for every user of the library; the relay imports the Redis
+// backplane itself, and only when given a redisUrl.
+export type { RedisBackplane, RedisBackplaneOptions } from './redis-backplane.js';
 export { RelayMetrics } from './metrics.js';

@@ -255,7 +255,7 @@ export class RedisBackplane implements Backplane {
         this.#lastError = error.message;
       });
       redis.on('close', () => {
-        if (this.#started && this.#synced) options.log.warn('redis connection lost: backplane down');
+        if (this.#started && this.#synced && !this.#closed) options.log.warn('redis connection lost: backplane down');
         this.#synced = false;
       });
       redis.on('ready', () => {
@@ -332,14 +332,16 @@ export class RedisBackplane implements Backplane {
         timeout,
       );
     });
+    const attempt = { cancelled: false };
     try {
-      const joined = await Promise.race([this.#joinSteps(room, view, peer, cap), late]);
+      const joined = await Promise.race([this.#joinSteps(room, view, peer, cap, attempt), late]);
       if (joined) return { ok: true, peers: this.peers(room, peer.id) };
       view.local.delete(peer.id);
       this.#release(room);
       return { ok: false };
     } catch (error) {
       // It may have reached Redis: take it out again (now, or at the next resync).
+      attempt.cancelled = true;
       view.local.delete(peer.id);
       view.waiters = view.waiters.filter((waiter) => waiter.id !== peer.id);
       this.#remove(room, view, peer.id);
@@ -351,9 +353,16 @@ export class RedisBackplane implements Backplane {
     }
   }
 
-  /** The Redis part of a join: false when the room is full. */
-  async #joinSteps(room: string, view: View, peer: PeerInfo, cap: number): Promise<boolean> {
+  /** The Redis part of a join: false when the room is full. Once `attempt` is cancelled (timed out), a no-op. */
+  async #joinSteps(
+    room: string,
+    view: View,
+    peer: PeerInfo,
+    cap: number,
+    attempt: { cancelled: boolean },
+  ): Promise<boolean> {
     await view.ready;
+    if (attempt.cancelled) return false;
     // From here a resync puts it back if Redis loses it (not before: the room's first load would add it too).
     view.local.set(peer.id, peer.meta);
     const seq = await this.#join(
@@ -365,6 +374,11 @@ export class RedisBackplane implements Backplane {
       String(cap),
     );
     if (!seq) return false;
+    if (attempt.cancelled) {
+      // The join gave up while the script ran: undo it (if this fails, the next resync removes the record).
+      this.#leave(...this.#keys(room), this.#options.ttl, peer.id).catch(() => {});
+      return false;
+    }
     // Once our own event is back, every change before it has been applied: the view is the room at our join.
     // A resync also settles it (the event may have been lost with the subscriber's connection).
     await new Promise<void>((resolve) => {

@@ -70,6 +70,21 @@ describe('#cli', () => {
     assert.doesNotMatch(stderr, /listening/);
   });
 
+  it('loads ioredis only when given a Redis URL', async () => {
+    const script = fileURLToPath(new URL('./fixtures/ioredis-guard.ts', import.meta.url));
+    const run = async (...args: string[]): Promise<string> => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await once(child, 'exit');
+      return stdout.trim();
+    };
+    assert.equal(await run(), 'ok', 'a lone relay, through the library entry point');
+    assert.equal(await run('redis://127.0.0.1:1'), 'ioredis was imported', 'the guard does see an import');
+  });
+
   it('rejects unknown flags and malformed values with a clear error', () => {
     assert.throws(() => parseCommandLine(['--nope'], {}), /Unknown option '--nope'/);
     assert.throws(() => parseCommandLine(['--port', 'eighty'], {}), /--port must be a whole number/);
