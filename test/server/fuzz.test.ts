@@ -73,47 +73,51 @@ describe('#fuzz-live', () => {
     const { relay, url } = await startRelay({ rateLimit: 100_000, rateBurst: 100_000 });
     const [sink] = await TestClient.join(url, 'fuzz-room');
     let offender = await TestClient.connect(url);
-    await fc.assert(
-      fc.asyncProperty(
-        frames(() => sink.id),
-        fc.boolean(),
-        async (frame, binary) => {
-          // A shrinking run may follow a failed one that left the offender closed.
-          if (offender.ws.readyState !== WebSocket.OPEN) offender = await TestClient.connect(url);
-          offender.ws.send(binary ? Buffer.from(frame) : frame);
-          if (offender.ws.readyState === WebSocket.OPEN) offender.send({ type: 'ping' });
-          // A text frame that is itself a ping gets its own pong first.
-          const parsed = binary ? undefined : parseClientMessage(frame);
-          let pongs = parsed?.ok && parsed.message.type === 'ping' ? 2 : 1;
-          const answers = [];
-          for (;;) {
-            const message = await Promise.race([offender.next(), offender.closed.then(() => undefined)]);
-            if (!message) {
-              // Only a frame over maxPayload closes the socket, with 1009.
-              const { code } = await offender.closed;
-              assert.equal(code, 1009, `closed with ${code} after ${frame.slice(0, 80)}`);
-              assert.ok(Buffer.byteLength(frame) > 64 * 1024, `closed after ${Buffer.byteLength(frame)} bytes`);
-              return;
+    // A failed property must still close the relay and clients, or the test process never exits.
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          frames(() => sink.id),
+          fc.boolean(),
+          async (frame, binary) => {
+            // A shrinking run may follow a failed one that left the offender closed.
+            if (offender.ws.readyState !== WebSocket.OPEN) offender = await TestClient.connect(url);
+            offender.ws.send(binary ? Buffer.from(frame) : frame);
+            if (offender.ws.readyState === WebSocket.OPEN) offender.send({ type: 'ping' });
+            // A text frame that is itself a ping gets its own pong first.
+            const parsed = binary ? undefined : parseClientMessage(frame);
+            let pongs = parsed?.ok && parsed.message.type === 'ping' ? 2 : 1;
+            const answers = [];
+            for (;;) {
+              const message = await Promise.race([offender.next(), offender.closed.then(() => undefined)]);
+              if (!message) {
+                // Only a frame over maxPayload closes the socket, with 1009.
+                const { code } = await offender.closed;
+                assert.equal(code, 1009, `closed with ${code} after ${frame.slice(0, 80)}`);
+                assert.ok(Buffer.byteLength(frame) > 64 * 1024, `closed after ${Buffer.byteLength(frame)} bytes`);
+                return;
+              }
+              if (message.type === 'pong' && --pongs === 0) break;
+              if (message.type === 'pong') continue;
+              answers.push(message);
             }
-            if (message.type === 'pong' && --pongs === 0) break;
-            if (message.type === 'pong') continue;
-            answers.push(message);
-          }
-          assert.ok(answers.length <= 1, `one frame, one answer at most: ${JSON.stringify(answers)}`);
-          const [answer] = answers;
-          if (answer?.type === 'error') assert.ok(answer.code in ERROR_CODES);
-          else if (answer) assert.ok(['signal', 'welcome'].includes(answer.type), JSON.stringify(answer));
-          // Whatever reached the sink is a well-formed server message (TestClient throws otherwise); drop it.
-          while (sink.pending.length > 0) await sink.next();
-          if (answer?.type === 'welcome') offender.send({ type: 'leave' });
-        },
-      ),
-      { numRuns: 400 },
-    );
-    await stillServes(url);
-    await sink.roundTrip();
-    for (const client of [sink, offender]) client.close();
-    await relay.close();
+            assert.ok(answers.length <= 1, `one frame, one answer at most: ${JSON.stringify(answers)}`);
+            const [answer] = answers;
+            if (answer?.type === 'error') assert.ok(answer.code in ERROR_CODES);
+            else if (answer) assert.ok(['signal', 'welcome'].includes(answer.type), JSON.stringify(answer));
+            // Whatever reached the sink is a well-formed server message (TestClient throws otherwise); drop it.
+            while (sink.pending.length > 0) await sink.next();
+            if (answer?.type === 'welcome') offender.send({ type: 'leave' });
+          },
+        ),
+        { numRuns: 400 },
+      );
+      await stillServes(url);
+      await sink.roundTrip();
+    } finally {
+      for (const client of [sink, offender]) client.close();
+      await relay.close();
+    }
   });
 });
 
@@ -165,25 +169,28 @@ describe('#fuzz-http', () => {
         fc.constantFrom('websocket', 'Upgrade', '13', 'dGhlIHNhbXBsZSBub25jZQ==', 'https://a.example.com', '-1'),
       ),
     );
-    await fc.assert(
-      fc.asyncProperty(token, target, fc.array(header, { maxLength: 8 }), async (method, path, headers) => {
-        const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
-        await poke(port, `${method} ${path} HTTP/1.1\r\n${lines}\r\n`);
-      }),
-      { numRuns: 300 },
-    );
-    // Still up, and every slot of this address came back: `cap` clients connect (each attempt an event).
-    const jwt = await mintToken(secret, { room: '*', ttl: 60 });
-    await stillServes(url, { secret, origin: 'https://a.example.com' });
     const clients: TestClient[] = [];
-    for (let attempt = 0; clients.length < cap && attempt < 200; attempt++) {
-      const client = await TestClient.connect(`${url}?token=${jwt}`, { origin: 'https://a.example.com' }).catch(
-        () => undefined,
+    try {
+      await fc.assert(
+        fc.asyncProperty(token, target, fc.array(header, { maxLength: 8 }), async (method, path, headers) => {
+          const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+          await poke(port, `${method} ${path} HTTP/1.1\r\n${lines}\r\n`);
+        }),
+        { numRuns: 300 },
       );
-      if (client) clients.push(client);
+      // Still up, and every slot of this address came back: `cap` clients connect (each attempt an event).
+      const jwt = await mintToken(secret, { room: '*', ttl: 60 });
+      await stillServes(url, { secret, origin: 'https://a.example.com' });
+      for (let attempt = 0; clients.length < cap && attempt < 200; attempt++) {
+        const client = await TestClient.connect(`${url}?token=${jwt}`, { origin: 'https://a.example.com' }).catch(
+          () => undefined,
+        );
+        if (client) clients.push(client);
+      }
+      assert.equal(clients.length, cap);
+    } finally {
+      for (const client of clients) client.close();
+      await relay.close();
     }
-    assert.equal(clients.length, cap);
-    for (const client of clients) client.close();
-    await relay.close();
   });
 });
