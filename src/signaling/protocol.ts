@@ -205,7 +205,8 @@ function classify(text: string): ParseResult<ClientMessage> {
     return fail('bad-message', 'Frame is not valid JSON.');
   }
   if (!isObject(value)) return fail('bad-message', 'A message must be a JSON object.');
-  if (exceedsDepth(value, MAX_DEPTH))
+  // Nesting deeper than MAX_DEPTH takes more opening brackets than that: most frames skip the walk.
+  if (bracketsAtLeast(text, MAX_DEPTH + 1) && exceedsDepth(value, MAX_DEPTH))
     return fail('bad-message', `A message may nest objects and arrays at most ${MAX_DEPTH} levels deep.`);
   if (typeof value.type !== 'string') return fail('bad-message', 'A message needs a string "type".');
   switch (value.type) {
@@ -259,6 +260,16 @@ export function exceedsDepth(value: unknown, limit: number): boolean {
     for (const child of Array.isArray(item) ? item : Object.values(item)) {
       if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
     }
+  }
+  return false;
+}
+
+/** Whether `text` holds at least `count` `{` or `[` (inside strings too: over-counting only costs a walk). */
+function bracketsAtLeast(text: string, count: number): boolean {
+  let seen = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code === 0x7b || code === 0x5b) && ++seen >= count) return true;
   }
   return false;
 }
