@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
-import { Relay } from '../../server/index.js';
+import type { Browser, Page } from 'puppeteer-core';
+import type { Relay } from '../../server/index.js';
+import { joinDemo, launch, newPage, poll, startDemoRelay } from './browsers.js';
 
 // axe-core over the demo (what `npm start` serves) in a live two-party call, with the inspector open, in the light
 // and the dark theme: WCAG 2 A and AA, and axe's best practices (landmarks, regions).
@@ -13,26 +13,17 @@ let origin: string;
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 
 before(async () => {
-  relay = new Relay({ port: 0, static: 'demo', kitDir: 'dist', logLevel: 'warn' });
-  const { port } = await relay.listen();
-  origin = `http://localhost:${port}`;
-  browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+  ({ relay, origin } = await startDemoRelay());
+  browser = await launch('chromium');
 });
 after(async () => {
   await browser?.close();
   await relay?.close();
 });
 
-const poll = { polling: 50, timeout: 20_000 };
-
 async function join(name: string, room: string): Promise<Page> {
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.setViewport({ width: 1280, height: 900 });
-  await page.goto(`${origin}/#${room}`);
-  await page.$eval('#name', (input) => ((input as HTMLInputElement).value = ''));
-  await page.type('#name', name);
-  await page.click('#lobby button[type="submit"]');
+  const page = await newPage(browser, { width: 1280, height: 900 });
+  await joinDemo(page, `${origin}/#${room}`, name);
   return page;
 }
 

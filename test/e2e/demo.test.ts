@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import type { Browser, Page } from 'puppeteer-core';
 import { Relay } from '../../server/index.js';
+import { launch, startDemoRelay } from './browsers.js';
 
 // What `npm start` serves: the relay with the demo at / and the built kit at /dist/.
 let relay: Relay;
@@ -13,10 +13,8 @@ let browser: Browser;
 let origin: string;
 
 before(async () => {
-  relay = new Relay({ port: 0, static: 'demo', kitDir: 'dist', logLevel: 'warn' });
-  const { port } = await relay.listen();
-  origin = `http://localhost:${port}`;
-  browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+  ({ relay, origin } = await startDemoRelay());
+  browser = await launch('chromium');
 });
 after(async () => {
   await browser?.close();

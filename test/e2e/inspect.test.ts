@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { Relay } from '../../server/index.js';
+import { launch, startDemoRelay } from './browsers.js';
 
 // The bug-report flow of docs/inspector.md, end to end: a user in a call opens the inspector (Ctrl+Alt+I in the
 // demo), clicks Export trace and sends the file; the developer opens the relay's /inspect page and drops or opens
@@ -15,10 +15,8 @@ let browser: Browser;
 let origin: string;
 
 before(async () => {
-  relay = new Relay({ port: 0, static: 'demo', kitDir: 'dist', logLevel: 'warn' });
-  const { port } = await relay.listen();
-  origin = `http://localhost:${port}`;
-  browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+  ({ relay, origin } = await startDemoRelay());
+  browser = await launch('chromium');
 });
 after(async () => {
   await browser?.close();
