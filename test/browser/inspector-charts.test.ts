@@ -3,14 +3,13 @@
 // not connect. Then navigation: zoom, pan, collapse, a state filtering the timeline, an event lighting its
 // transition, and the charts following the slider of a replay.
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
-import { render } from 'lit';
-import { sendKeys, sendMouse, setViewport } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import '../../src/define.js';
 import type { RtcCall } from '../../src/components/index.js';
 import type { RtcInspector } from '../../src/components/inspector/inspector.js';
 import { activeStates } from '../../src/components/inspector/layout.js';
 import type { Trace } from '../../src/recorder/trace.js';
-import { relayUrl, uniqueRoom } from './commands.js';
+import { inspectedPair } from './fixtures.js';
 
 const shadow = <T extends Element = Element>(host: Element, selector: string): T[] => [
   ...(host.shadowRoot?.querySelectorAll<T>(selector) ?? []),
@@ -113,26 +112,7 @@ describe('<rtc-inspector> charts', () => {
   let root: HTMLElement;
 
   before(async () => {
-    await setViewport({ width: 1440, height: 1000 });
-    const server = await relayUrl();
-    const room = uniqueRoom('charts');
-    root = document.createElement('div');
-    root.style.width = '1400px';
-    render(
-      html`
-        <rtc-inspector call="alice" style="--rtc-inspector-height: 900px"></rtc-inspector>
-        <div style="display: grid; grid-template-columns: 1fr 1fr; height: 200px; overflow: hidden">
-          <rtc-call id="alice" room=${room} server=${server} name="Alice" autojoin></rtc-call>
-          <rtc-call id="bob" room=${room} server=${server} name="Bob" autojoin></rtc-call>
-        </div>
-      `,
-      root,
-    );
-    document.body.prepend(root);
-    alice = root.querySelector<RtcCall>('#alice')!;
-    bob = root.querySelector<RtcCall>('#bob')!;
-    inspector = root.querySelector<RtcInspector>('rtc-inspector')!;
-    await waitUntil(() => alice.state === 'in-call' && bob.state === 'in-call', 'both in call', { timeout: 15_000 });
+    ({ alice, bob, inspector, root } = await inspectedPair('charts', 200));
     await waitUntil(
       () => chartOf(inspector, 'peer')?.querySelector('g.state.active[data-state-id="peer.connected"]'),
       'the peer chart lights connected',

@@ -1,13 +1,13 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import { render } from 'lit';
-import { setViewport, writeFile } from '@web/test-runner-commands';
+import { writeFile } from '@web/test-runner-commands';
 import type { AnyActorRef } from 'xstate';
 import '../../src/define.js';
 import type { RtcCall } from '../../src/components/index.js';
 import type { RtcInspector } from '../../src/components/inspector/inspector.js';
 import type { RtcTraceOpenEvent } from '../../src/events/rtc-trace-open.js';
 import type { Trace } from '../../src/recorder/trace.js';
-import { cdp, relayUrl, uniqueRoom } from './commands.js';
+import { cdp } from './commands.js';
+import { inspectedPair } from './fixtures.js';
 
 const shadow = <T extends Element = Element>(host: Element, selector: string): T[] => [
   ...(host.shadowRoot?.querySelectorAll<T>(selector) ?? []),
@@ -51,27 +51,7 @@ describe('<rtc-inspector>', () => {
   let root: HTMLElement;
 
   before(async () => {
-    await setViewport({ width: 1440, height: 1000 });
-    const server = await relayUrl();
-    const room = uniqueRoom('inspector');
-    // Not a fixture: open-wc removes fixtures after each test, and these tests look at one call throughout.
-    root = document.createElement('div');
-    root.style.width = '1400px';
-    render(
-      html`
-        <rtc-inspector call="alice" style="--rtc-inspector-height: 900px"></rtc-inspector>
-        <div style="display: grid; grid-template-columns: 1fr 1fr; height: 240px; overflow: hidden">
-          <rtc-call id="alice" room=${room} server=${server} name="Alice" autojoin></rtc-call>
-          <rtc-call id="bob" room=${room} server=${server} name="Bob" autojoin></rtc-call>
-        </div>
-      `,
-      root,
-    );
-    document.body.prepend(root);
-    alice = root.querySelector<RtcCall>('#alice')!;
-    bob = root.querySelector<RtcCall>('#bob')!;
-    inspector = root.querySelector<RtcInspector>('rtc-inspector')!;
-    await waitUntil(() => alice.state === 'in-call' && bob.state === 'in-call', 'both in call', { timeout: 15_000 });
+    ({ alice, bob, inspector, root } = await inspectedPair('inspector', 240));
     const key = alice.peers[0]!.key;
     peerPath = `call/peer:${key}`;
   });
