@@ -82,6 +82,7 @@ class AttributeError extends Error {}
  * @cssstate waiting - In the room, alone.
  * @cssstate in-call - In the room with at least one other participant.
  * @cssstate reconnecting - The relay connection dropped; media with others carries on.
+ * @cssstate leaving - Hanging up: telling the others and closing the connections.
  * @cssstate ended - Left the call.
  * @cssstate failed - Could not join (room full, relay unreachable after retries…).
  *

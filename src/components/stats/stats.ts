@@ -109,7 +109,7 @@ export class RtcStats extends LitElement {
   @property() accessor call = '';
 
   /** Time between two readings, in ms. A value that is not a positive number means the default, 1000. */
-  @property({ type: Number }) accessor interval = DEFAULT_INTERVAL;
+  @property({ type: Number }) accessor interval: number = DEFAULT_INTERVAL;
 
   override connectedCallback(): void {
     this.#poller.interval = this.#interval;
