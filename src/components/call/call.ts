@@ -113,14 +113,16 @@ export class RtcCall extends LitElement {
   #peerMeta = new Map<string, PeerMeta>();
   #teardown = false;
 
-  /** The call this element runs, provided to the elements inside it. */
+  /** @internal The call this element runs, provided to the elements inside it. */
   @provide({ context: callContext })
   @state()
   accessor provided: Call | undefined;
 
+  /** @internal The problem shown, if any. */
   @state() accessor problem = '';
+  /** @internal Whether the page slotted its own layout. */
   @state() accessor slotted = false;
-  /** The clock the countdown reads, updated by the ticker. */
+  /** @internal The clock the countdown reads, updated by the ticker. */
   @state() accessor now = Date.now();
 
   /** Room to join: 1–64 characters of `A–Z a–z 0–9 _ . -`. */

@@ -101,11 +101,14 @@ export class RtcChat extends LitElement {
 
   @query('[part="log"]') accessor log!: HTMLDivElement | null;
 
+  /** @internal The call of the nearest `<rtc-call>`, from context. */
   @consume({ context: callContext, subscribe: true })
   @state()
   accessor contextCall: Call | undefined;
 
+  /** @internal */
   @state() accessor draft = '';
+  /** @internal */
   @state() accessor dragging = false;
 
   /** Id of an `<rtc-call>` to chat in, when this element is not inside one. */

@@ -84,10 +84,12 @@ export class RtcControls extends LitElement {
     find: () => findCall(this, this.call, this.contextCall),
   });
 
+  /** @internal The call of the nearest `<rtc-call>`, from context. */
   @consume({ context: callContext, subscribe: true })
   @state()
   accessor contextCall: Call | undefined;
 
+  /** @internal */
   @state() accessor speakers: MediaDevice[] = [];
 
   /** Id of an `<rtc-call>` to control, when this element is not inside one. */

@@ -84,15 +84,20 @@ export class RtcInspector extends LitElement {
   #frame = 0;
   #fileName = '';
 
+  /** @internal The call of the nearest `<rtc-call>`, from context. */
   @consume({ context: callContext, subscribe: true })
   @state()
   accessor contextCall: Call | undefined;
 
+  /** @internal */
   @state() accessor panel: Panel | undefined;
+  /** @internal */
   @state() accessor problem = '';
+  /** @internal */
   @state() accessor actorFilter = '';
+  /** @internal */
   @state() accessor textFilter = '';
-  /** Zoom, pan, collapsed charts, the state filter and the event picked: the panel's, kept here across loads. */
+  /** @internal Zoom, pan, collapsed charts, the state filter and the event picked: the panel's, kept here across loads. */
   @state() accessor nav: Nav = {};
 
   /** Id of an `<rtc-call>` to inspect, when this element is not inside one. */

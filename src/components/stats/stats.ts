@@ -101,6 +101,7 @@ export class RtcStats extends LitElement {
   readonly #entries = new Map<string, PeerEntry>();
   #stats: Readonly<Record<string, PeerStats>> = Object.freeze({});
 
+  /** @internal The call of the nearest `<rtc-call>`, from context. */
   @consume({ context: callContext, subscribe: true })
   @state()
   accessor contextCall: Call | undefined;

@@ -123,8 +123,10 @@ export class RtcVideo extends LitElement {
 
   @query('video') accessor videoElement!: HTMLVideoElement | null;
 
+  /** @internal */
   @state() accessor autoplayBlocked = false;
 
+  /** @internal The call of the nearest `<rtc-call>`, from context. */
   @consume({ context: callContext, subscribe: true })
   @state()
   accessor contextCall: Call | undefined;
