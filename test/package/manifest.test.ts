@@ -4,7 +4,7 @@
  * Storybook, IDEs and the docs). Run after `npm run build`, which generates the manifest.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -15,10 +15,14 @@ interface Declaration {
   cssStates?: { name: string }[];
 }
 const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8')) as {
-  modules: { path: string; declarations?: Declaration[] }[];
+  modules: { path: string; declarations?: Declaration[]; exports?: { kind: string; name: string }[] }[];
 };
+/** The source of a shipped module: `dist/lib/src/components/call/call.js` → `src/components/call/call.ts`. */
+const sourceOf = (path: string): string => path.replace(/^dist\/lib\/(src\/.*)\.js$/, '$1.ts');
 const elements = manifest.modules.flatMap((module) =>
-  (module.declarations ?? []).filter((d) => d.tagName).map((declaration) => ({ path: module.path, declaration })),
+  (module.declarations ?? [])
+    .filter((d) => d.tagName)
+    .map((declaration) => ({ path: sourceOf(module.path), declaration, exports: module.exports ?? [] })),
 );
 
 /** What an element's own folder uses: parts in templates, custom properties in styles, states it sets. */
@@ -48,6 +52,15 @@ describe('custom-elements.json', () => {
       'rtc-stats',
       'rtc-video',
     ]);
+  });
+
+  it('points at the files the package ships, and defines each tag', () => {
+    for (const module of manifest.modules) assert.ok(existsSync(module.path), `${module.path} is not built`);
+    for (const { declaration, exports } of elements)
+      assert.ok(
+        exports.some((e) => e.kind === 'custom-element-definition' && e.name === declaration.tagName),
+        `no custom-element-definition for <${declaration.tagName}>`,
+      );
   });
 
   for (const { path, declaration } of elements)
