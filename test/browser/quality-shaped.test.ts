@@ -2,16 +2,9 @@
 // Chromium only, so the Firefox group of web-test-runner.config.mjs leaves this file out. The network suite
 // (test/network/) shapes a real link with tc, which works for any browser.
 import { expect, waitUntil } from '@open-wc/testing';
-import type { ActorRefFrom } from 'xstate';
-import {
-  createCall,
-  DEFAULT_LEVELS,
-  levelOf,
-  type Call,
-  type QualityLevel,
-  type qualityMachine,
-} from '../../src/index.js';
+import { createCall, DEFAULT_LEVELS, type Call, type QualityLevel } from '../../src/index.js';
 import { cdp, relayUrl, uniqueRoom } from './commands.js';
+import { encoding, level, stats } from './quality-fixtures.js';
 
 const calls: Call[] = [];
 let server = '';
@@ -33,30 +26,6 @@ afterEach(async () => {
     packetLoss: 0,
   });
 });
-
-/** The quality actor adapting the video `call` sends to its (only) peer. */
-function qualityActor(call: Call): ActorRefFrom<typeof qualityMachine> | undefined {
-  const peer = call.peers[0];
-  return peer?.ref.getSnapshot().children.quality as ActorRefFrom<typeof qualityMachine> | undefined;
-}
-
-const level = (call: Call): QualityLevel | undefined => {
-  const actor = qualityActor(call);
-  return actor ? levelOf(actor.getSnapshot()) : undefined;
-};
-
-/** The first encoding of the video sender to the peer. */
-function encoding(call: Call): RTCRtpEncodingParameters {
-  const sender = qualityActor(call)!.getSnapshot().context.sender;
-  return sender.getParameters().encodings[0]!;
-}
-
-type Stat = { type: string; kind?: string; [key: string]: unknown };
-async function outbound(call: Call): Promise<Stat | undefined> {
-  const list: Stat[] = [];
-  (await call.connection(call.peers[0]!.key)!.getStats()).forEach((stat: Stat) => list.push(stat));
-  return list.find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
-}
 
 describe('quality machine in a real call', () => {
   it('leaves high within 4 s of connecting on a 300 kbps, 5 %-loss, 150 ms link, and really sends less', async () => {
@@ -91,7 +60,9 @@ describe('quality machine in a real call', () => {
       timeout: 5000,
     });
     expect(encoding(alice).scaleResolutionDownBy).to.be.at.least(2);
-    await waitUntil(async () => ((await outbound(alice))?.frameWidth as number) <= 320, 'smaller frames', {
+    const outboundWidth = async (): Promise<number> =>
+      (await stats(alice)).find((s) => s.type === 'outbound-rtp' && s.kind === 'video')?.frameWidth as number;
+    await waitUntil(async () => (await outboundWidth()) <= 320, 'smaller frames', {
       timeout: 10_000,
       interval: 200,
     });

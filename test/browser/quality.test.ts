@@ -1,19 +1,12 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
 import type { ActorRefFrom } from 'xstate';
-import {
-  createCall,
-  DEFAULT_LEVELS,
-  levelOf,
-  type Call,
-  type CreateCallOptions,
-  type QualityLevel,
-  type qualityMachine,
-} from '../../src/index.js';
+import { createCall, DEFAULT_LEVELS, type Call, type CreateCallOptions, type qualityMachine } from '../../src/index.js';
 import type { RtcCall, RtcStats } from '../../src/components/index.js';
 import type { RtcErrorEvent, RtcQualityEvent } from '../../src/events/index.js';
 import { relayUrl, uniqueRoom } from './commands.js';
 import { inside, pair as elementPair, remotePlays, tiles } from './fixtures.js';
+import { encoding, level, qualityActor, stats } from './quality-fixtures.js';
 
 const calls: Call[] = [];
 let server = '';
@@ -58,35 +51,11 @@ async function pair(options: Partial<CreateCallOptions> = {}): Promise<[Call, Ca
   return [alice, bob];
 }
 
-/** The quality actor adapting the video `call` sends to its (only) peer. */
-function qualityActor(call: Call): ActorRefFrom<typeof qualityMachine> | undefined {
-  const peer = call.peers[0];
-  return peer?.ref.getSnapshot().children.quality as ActorRefFrom<typeof qualityMachine> | undefined;
-}
-
 async function running(call: Call): Promise<ActorRefFrom<typeof qualityMachine>> {
   await waitUntil(() => qualityActor(call), 'the quality actor runs', { timeout: 10_000 });
   return qualityActor(call)!;
 }
 
-const level = (call: Call): QualityLevel | undefined => {
-  const actor = qualityActor(call);
-  return actor ? levelOf(actor.getSnapshot()) : undefined;
-};
-
-/** The first encoding of the video sender to the peer. */
-function encoding(call: Call): RTCRtpEncodingParameters {
-  const sender = qualityActor(call)!.getSnapshot().context.sender;
-  return sender.getParameters().encodings[0]!;
-}
-
-type Stat = { type: string; kind?: string; [key: string]: unknown };
-async function stats(call: Call): Promise<Stat[]> {
-  const pc = call.connection(call.peers[0]!.key)!;
-  const list: Stat[] = [];
-  (await pc.getStats()).forEach((stat: Stat) => list.push(stat));
-  return list;
-}
 describe('quality machine in a real call', () => {
   it('stays high on a clean link for 20 samples, without oscillating', async () => {
     const [alice, bob] = await pair();
