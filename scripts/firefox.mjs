@@ -2,9 +2,8 @@
 // or firefox on PATH. Run as `node scripts/firefox.mjs --ensure` to install Debian's firefox-esr package when none is
 // found and we are root on Debian; otherwise it exits with a one-line instruction. puppeteer-core drives it over
 // WebDriver BiDi; the suite is run with Debian's ESR 140.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { ensureBrowser, findExecutable } from './find-browser.mjs';
 
 /**
  * Preferences every Firefox we launch gets: a fake camera and microphone with no permission prompt, media that
@@ -29,13 +28,10 @@ export const FIREFOX_PREFS = {
 
 /** @returns {string | undefined} the path of a Firefox, or undefined. */
 export function findFirefox() {
-  const candidates = [process.env.FIREFOX_PATH, '/usr/bin/firefox-esr', '/usr/bin/firefox'];
-  for (const path of candidates) if (path && existsSync(path)) return path;
-  for (const name of ['firefox-esr', 'firefox']) {
-    const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-    if (found) return found;
-  }
-  return undefined;
+  return findExecutable(
+    [process.env.FIREFOX_PATH, '/usr/bin/firefox-esr', '/usr/bin/firefox'],
+    ['firefox-esr', 'firefox'],
+  );
 }
 
 /**
@@ -76,24 +72,8 @@ export function tolerateViewport(page) {
   return page;
 }
 
-function ensureFirefox() {
-  const found = findFirefox();
-  if (found) return found;
-  const isRoot = process.getuid?.() === 0;
-  if (isRoot && existsSync('/etc/debian_version')) {
-    console.error('No Firefox found; installing Debian’s firefox-esr package with apt-get…');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'firefox-esr'], { stdio: 'inherit', env });
-    const installed = findFirefox();
-    if (installed) return installed;
-  }
-  console.error(
-    'No Firefox found: install one (Debian: `sudo apt-get install firefox-esr`) or set FIREFOX_PATH to its executable.',
-  );
-  process.exit(1);
-}
-
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--ensure')) {
-  console.error(`Firefox: ${ensureFirefox()}`);
+  console.error(
+    `Firefox: ${ensureBrowser({ label: 'Firefox', find: findFirefox, debianPackage: 'firefox-esr', envVar: 'FIREFOX_PATH' })}`,
+  );
 }
