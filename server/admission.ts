@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ProbeCode } from '../src/signaling/protocol.js';
 
 /** Why a request was refused: its HTTP status, and the code and message the probe answers with. */
 export const REFUSALS = {
@@ -22,7 +23,7 @@ export type Refusal = keyof typeof REFUSALS;
  * The code the `GET /signal` probe answers with for each refusal: what a client shows its user. The one place
  * they are listed; docs/protocol.md documents them.
  */
-export const PROBE_CODES: Record<Refusal, string> = {
+export const PROBE_CODES: Record<Refusal, ProbeCode> = {
   'bad-request': 'bad-request',
   path: 'not-found',
   auth: 'unauthorized',

@@ -158,7 +158,7 @@ export class Relay {
     // The kit's browser build at /dist/, for an embedded relay as for the rtc-relay command.
     const kitDir = this.options.kitDir || packageKitDir();
     if (kitDir) this.#static.push(kitFiles(kitDir));
-    if (this.options.inspect) this.#static.unshift(traceViewer(findKitBuild(this.options.kitDir)));
+    if (this.options.inspect) this.#static.unshift(traceViewer(findKitBuild(kitDir)));
     this.server = createServer(
       {
         // Slow or half-sent requests (upgrades included) are cut off after headerTimeout, checked every second.

@@ -1,4 +1,5 @@
 import { fromPromise } from 'xstate';
+import type { ProbeCode } from '../signaling/protocol.js';
 
 /**
  * Why the relay could not be joined, as the kit tells it: `relay-unreachable` (nothing answered), a refusal the
@@ -67,7 +68,7 @@ export function displayUrl(url: string): string {
 }
 
 /** The relay's own codes (server/admission.ts `PROBE_CODES`), as the client reports them. */
-const REFUSED: Record<string, { code: RelayProblemCode; summary: string; hint: string }> = {
+const REFUSED: Record<ProbeCode, { code: RelayProblemCode; summary: string; hint: string }> = {
   'not-found': {
     code: 'relay-not-found',
     summary: 'The relay at {url} has no signaling at that path',
@@ -86,7 +87,7 @@ const REFUSED: Record<string, { code: RelayProblemCode; summary: string; hint: s
   'too-many-connections': {
     code: 'relay-too-many-connections',
     summary: 'The relay at {url} has too many connections from your address',
-    hint: 'Close other tabs or devices connected to it from this network, or ask its operator to raise --max-connections-per-ip.',
+    hint: 'Close other tabs or devices connected to it from this network, or ask its operator to raise --max-per-ip.',
   },
   unavailable: {
     code: 'relay-unavailable',
@@ -120,7 +121,7 @@ export function relayProblem(answer: ProbeAnswer, url: string, origin = pageOrig
   }
   if (answer.kind === 'json' && answer.body && typeof answer.body === 'object') {
     const { ok, code, message } = answer.body as { ok?: unknown; code?: unknown; message?: unknown };
-    const known = typeof code === 'string' ? REFUSED[code] : undefined;
+    const known = typeof code === 'string' && Object.hasOwn(REFUSED, code) ? REFUSED[code as ProbeCode] : undefined;
     if (ok === false && known) {
       const summary = known.summary.replace('{url}', at).replace('{origin}', origin);
       const said = typeof message === 'string' && message ? ` (${answer.status}: ${message.slice(0, 200)})` : '';

@@ -152,6 +152,13 @@ export const ERROR_CODES = {
 /** A code from {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Why a relay would refuse a WebSocket upgrade, as its plain `GET /signal` probe answers (`{"ok":false,"code":…}`)
+ * and the kit reads it: the relay maps each refusal to one of these, the client words each for its user.
+ */
+export type ProbeCode =
+  'bad-request' | 'not-found' | 'unauthorized' | 'origin-refused' | 'too-many-connections' | 'unavailable';
+
 /** WebSocket close codes the relay uses. */
 export const CLOSE_CODES = {
   /** The relay is shutting down. */
